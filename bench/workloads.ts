@@ -1,0 +1,256 @@
+// The load we put on a tenant API server (or on the bare https baseline): paced
+// open-loop creates, closed-loop create throughput, bulk pod creation and
+// listing, and watch fan-out.
+
+import https from 'node:https';
+import fs from 'node:fs';
+import { Client, nowMs, sleep } from './client.js';
+import { mean, median, percentile } from './stats.js';
+
+/** User + system CPU seconds a process has used so far (from /proc/PID/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
+export interface PacedResult {
+  sent: number;
+  ok: number;
+  errors: string[];
+  /** Completion minus the *scheduled* send time (no coordinated omission). */
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  seconds: number;
+}
+
+/**
+ * Open loop: request i is sent at t0 + i/rate whatever happened to earlier ones,
+ * and its latency counts from that scheduled instant, so a stall shows up in
+ * every request queued behind it.
+ */
+export async function pacedCreates(client: Client, count: number, rate: number, make: (i: number) => { path: string; body: unknown }, progress?: (done: number) => void): Promise<PacedResult> {
+  const lat: number[] = [];
+  const errors: string[] = [];
+  const inflight: Promise<void>[] = [];
+  const t0 = nowMs() + 20;
+  const interval = 1000 / rate;
+  let i = 0;
+  while (i < count) {
+    const wait = t0 + i * interval - nowMs();
+    if (wait > 1) await sleep(wait - 0.5);
+    const now = nowMs();
+    // Fire everything that is due (timers can be late; we never skip a send).
+    while (i < count && t0 + i * interval <= now + 0.5) {
+      const scheduled = t0 + i * interval;
+      const { path, body } = make(i);
+      inflight.push(
+        client.request('POST', path, body).then(
+          (r) => {
+            if (r.code === 201) lat.push(nowMs() - scheduled);
+            else errors.push(`${r.code}: ${r.body.toString().slice(0, 200)}`);
+          },
+          (e: Error) => void errors.push(e.message),
+        ),
+      );
+      i++;
+      if (progress && i % 1000 === 0) progress(i);
+    }
+  }
+  await Promise.all(inflight);
+  return {
+    sent: count,
+    ok: lat.length,
+    errors,
+    meanMs: mean(lat),
+    p50Ms: percentile(lat, 50),
+    p99Ms: percentile(lat, 99),
+    maxMs: Math.max(...lat),
+    seconds: (nowMs() - t0) / 1000,
+  };
+}
+
+export interface ClosedLoopResult {
+  ops: number;
+  errors: string[];
+  seconds: number;
+  perSecond: number;
+  meanMs: number;
+  p99Ms: number;
+}
+
+/** `clients` closed-loop creators for `seconds`: each sends its next create as soon as the last one is answered. */
+export async function closedLoopCreates(client: Client, clients: number, seconds: number, make: (c: number, i: number) => { path: string; body: unknown }): Promise<ClosedLoopResult> {
+  const lat: number[] = [];
+  const errors: string[] = [];
+  const t0 = nowMs();
+  const end = t0 + seconds * 1000;
+  const worker = async (c: number): Promise<void> => {
+    for (let i = 0; nowMs() < end; i++) {
+      const { path, body } = make(c, i);
+      const s = nowMs();
+      try {
+        const r = await client.request('POST', path, body);
+        if (r.code === 201) lat.push(nowMs() - s);
+        else errors.push(`${r.code}: ${r.body.toString().slice(0, 200)}`);
+      } catch (e) {
+        errors.push((e as Error).message);
+        if (errors.length > 100) return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, (_, c) => worker(c)));
+  const elapsed = (nowMs() - t0) / 1000;
+  return { ops: lat.length, errors, seconds: elapsed, perSecond: lat.length / elapsed, meanMs: mean(lat), p99Ms: percentile(lat, 99) };
+}
+
+/** Creates `count` objects as fast as `concurrency` workers can; returns creates/s. */
+export async function bulkCreate(client: Client, count: number, concurrency: number, make: (i: number) => { path: string; body: unknown }, progress?: (done: number) => void): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const t0 = nowMs();
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const { path, body } = make(i);
+      await client.must('POST', path, body);
+      done++;
+      if (progress && done % 2000 === 0) progress(done);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return count / ((nowMs() - t0) / 1000);
+}
+
+export interface ListResult {
+  fullMs: number;
+  fullBytes: number;
+  pagedMs: number;
+  pages: number;
+}
+
+/** Full list and limit-paginated list of `path`, each the median of `repeats`; checks the item count. */
+export async function timeLists(client: Client, path: string, expected: number, limit: number, repeats: number): Promise<ListResult> {
+  const full: number[] = [];
+  const paged: number[] = [];
+  let fullBytes = 0;
+  let pages = 0;
+  for (let r = 0; r < repeats; r++) {
+    const s = nowMs();
+    const res = await client.must('GET', path);
+    full.push(nowMs() - s);
+    fullBytes = res.body.length;
+    // Count after the clock stopped: decoding is the client's cost, not the server's.
+    const n = (JSON.parse(res.body.toString()) as { items: unknown[] }).items.length;
+    if (n < expected) throw new Error(`full list returned ${n} items, want ${expected}`);
+  }
+  for (let r = 0; r < repeats; r++) {
+    let cont = '';
+    let items = 0;
+    let p = 0;
+    let elapsed = 0;
+    do {
+      const s = nowMs();
+      const res = await client.must('GET', `${path}?limit=${limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+      elapsed += nowMs() - s;
+      const body = JSON.parse(res.body.toString()) as { items: unknown[]; metadata: { continue?: string } };
+      items += body.items.length;
+      cont = body.metadata.continue ?? '';
+      p++;
+      if (p > expected) throw new Error('pagination does not terminate');
+    } while (cont);
+    if (items < expected) throw new Error(`paginated list returned ${items} items, want ${expected}`);
+    paged.push(elapsed);
+    pages = p;
+  }
+  return { fullMs: median(full), fullBytes, pagedMs: median(paged), pages };
+}
+
+export interface WatchResult {
+  watchers: number;
+  events: number;
+  expected: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The creating client's own request latency in the same run. */
+  createP50Ms: number;
+  createP99Ms: number;
+}
+
+const CREATED_AT = /"created-at":"([0-9.]+)"/;
+
+/**
+ * `watchers` streams on one namespace's configmaps; `objects` creates paced at
+ * `rate`/s, each stamped with its send time; each watcher records arrival minus
+ * that stamp for every ADDED event.
+ */
+export async function watchFanout(client: Client, namespace: string, watchers: number, objects: number, rate: number): Promise<WatchResult> {
+  const agent = new https.Agent({ ca: client.creds.ca, cert: client.creds.cert, key: client.creds.key, keepAlive: false, maxSockets: watchers + 1 });
+  const base = `${client.creds.server}/api/v1/namespaces/${namespace}/configmaps`;
+  const lat: number[] = [];
+  const reqs: https.ClientRequest[] = [];
+  const counts = new Array<number>(watchers).fill(0);
+  await Promise.all(
+    Array.from(
+      { length: watchers },
+      (_, w) =>
+        new Promise<void>((resolve, reject) => {
+          const req = https.get(`${base}?watch=1&timeoutSeconds=120`, { agent }, (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`watch ${w} -> ${res.statusCode}`));
+            resolve();
+            let buf = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              const t = nowMs();
+              buf += d;
+              let nl;
+              while ((nl = buf.indexOf('\n')) >= 0) {
+                const line = buf.slice(0, nl);
+                buf = buf.slice(nl + 1);
+                // A regex, not JSON.parse: 100 watchers share this process, so keep the client's cost per event small.
+                const m = line.startsWith('{"type":"ADDED"') ? CREATED_AT.exec(line) : null;
+                if (m) {
+                  lat.push(t - Number(m[1]));
+                  counts[w]!++;
+                }
+              }
+            });
+            res.on('error', () => undefined);
+          });
+          req.on('error', (e) => reject(e));
+          reqs.push(req);
+        }),
+    ),
+  );
+  await sleep(200);
+  const createLat: number[] = [];
+  const interval = 1000 / rate;
+  const t0 = nowMs();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < objects; i++) {
+    const wait = t0 + i * interval - nowMs();
+    if (wait > 0) await sleep(wait);
+    const sent = nowMs();
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}`, annotations: { 'created-at': sent.toFixed(3) } }, data: { v: String(i) } };
+    pending.push(client.must('POST', `/api/v1/namespaces/${namespace}/configmaps`, body).then(() => void createLat.push(nowMs() - sent)));
+  }
+  await Promise.all(pending);
+  const deadline = nowMs() + 10_000;
+  while (lat.length < watchers * objects && nowMs() < deadline) await sleep(20);
+  for (const r of reqs) r.destroy();
+  agent.destroy();
+  return {
+    watchers,
+    events: lat.length,
+    expected: watchers * objects,
+    p50Ms: percentile(lat, 50),
+    p99Ms: percentile(lat, 99),
+    maxMs: Math.max(...lat),
+    createP50Ms: percentile(createLat, 50),
+    createP99Ms: percentile(createLat, 99),
+  };
+}

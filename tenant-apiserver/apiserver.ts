@@ -1,0 +1,159 @@
+// Assembles one tenant control plane: PKI, storage, registry, strategies, the
+// HTTPS server, built-in namespaces and controllers; writes the admin
+// kubeconfig once ready. `tenantry apiserver` and `tenantry super` both run this.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { loadOrCreatePki } from './server/pki.js';
+import { renderKubeconfig, writeFileAtomicSync } from '../lib/kubeconfig.js';
+import { SqliteStore } from './storage/sqlite.js';
+import { Registry } from './api/registry.js';
+import { ResourceStore } from './api/store.js';
+import { strategyFor } from './api/strategies/index.js';
+import { loadOpenApiV2 } from './api/openapi/spec.js';
+import { createServer, type RunningServer } from './server/server.js';
+import { createAuthenticator, loadTokenFile } from './server/auth.js';
+import { BodyDecoder } from './server/decode.js';
+import { createMetrics } from './server/metrics.js';
+import { createOpenApiServing, createSchemaChecker } from './openapi-serving.js';
+import { ControllerRunner, type Controller } from './controllers/runtime.js';
+import { namespaceController } from './controllers/namespace.js';
+import { ApiError } from './api/errors.js';
+import { decodeKubeProtobuf } from './api/codec/protobuf.js';
+import type { UserInfo } from './api/types.js';
+
+/** The Kubernetes release whose API we serve (the vendored OpenAPI document's). */
+export const KUBE_VERSION = { major: '1', minor: '34', gitVersion: 'v1.34.0-tenantry' };
+
+export interface ApiServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  kubeconfigOut?: string;
+  tokenAuthFile?: string;
+  log: Logger;
+  /** Names of controllers to run; default all. */
+  controllers?: string[];
+  /** Compaction keeps this many revisions of history (watch resume window). */
+  historyRevisions?: number;
+  bookmarkIntervalSeconds?: number;
+  /** Extra controllers contributed by other components (local super cluster). */
+  extraControllers?: (ctx: ApiServerContext) => Controller[];
+}
+
+export interface ApiServerContext {
+  registry: Registry;
+  store: ResourceStore;
+  log: Logger;
+}
+
+export interface ApiServer extends ApiServerContext {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  caPem: string;
+  close(): Promise<void>;
+}
+
+const SYSTEM: UserInfo = { username: 'system:apiserver', groups: ['system:masters'] };
+export const ALL_CONTROLLERS = ['namespace'];
+const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const log = opts.log;
+  const host = opts.host ?? '127.0.0.1';
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const metrics = createMetrics();
+  const [pki, spec] = await Promise.all([loadOrCreatePki(opts.dataDir, { hosts: [host] }), loadOpenApiV2()]);
+  const kv = new SqliteStore(path.join(opts.dataDir, 'state.db'), {
+    onCommit: (seconds, ops) => {
+      metrics.storageCommit.observe(seconds);
+      metrics.storageBatch.observe(ops);
+    },
+  });
+  const registry = new Registry(spec);
+  const store = new ResourceStore(kv, strategyFor);
+  const decoder = new BodyDecoder(createSchemaChecker(spec));
+  decoder.register('application/vnd.kubernetes.protobuf', (body) => decodeKubeProtobuf(body));
+  const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
+  let ready = false;
+  const http = createServer({
+    registry,
+    store,
+    strategyFor,
+    decoder,
+    authenticate: createAuthenticator(tokens),
+    metrics,
+    log,
+    openapi: createOpenApiServing(spec, registry),
+    version: KUBE_VERSION,
+    tls: { key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.caPem },
+    bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds,
+    ready: () => ready,
+  });
+  let running: RunningServer;
+  try {
+    running = await http.listen(host, opts.port ?? 6443);
+  } catch (e) {
+    await kv.close();
+    throw e;
+  }
+  const nsInfo = registry.get('', 'v1', 'namespaces')!;
+  for (const name of DEFAULT_NAMESPACES) {
+    try {
+      await store.create(nsInfo, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user: SYSTEM });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
+    }
+  }
+  const ctx: ApiServerContext = { registry, store, log };
+  const enabled = new Set(opts.controllers ?? ALL_CONTROLLERS);
+  const controllers: Controller[] = [];
+  if (enabled.has('namespace')) controllers.push(namespaceController(registry, store));
+  controllers.push(...(opts.extraControllers?.(ctx) ?? []));
+  const runners = controllers.map((c) => new ControllerRunner(c, log.child({ controller: c.name })));
+  for (const r of runners) await r.start();
+
+  // Compaction keeps a bounded history, as kube-apiserver asks etcd to every few minutes.
+  const keep = opts.historyRevisions ?? 100_000;
+  const compactTimer = setInterval(() => {
+    const target = kv.currentRevision() - keep;
+    if (target > kv.compactedRevision()) void kv.compact(target).catch((e) => log.warn({ err: e }, 'compaction failed'));
+  }, 10_000);
+  compactTimer.unref();
+
+  const kubeconfigPath = opts.kubeconfigOut ?? path.join(opts.dataDir, 'admin.kubeconfig');
+  writeFileAtomicSync(
+    kubeconfigPath,
+    renderKubeconfig({
+      server: running.url,
+      caPem: pki.caPem,
+      clientCertPem: pki.adminCertPem,
+      clientKeyPem: pki.adminKeyPem,
+      clusterName: 'tenantry',
+      userName: 'admin',
+      contextName: 'tenantry',
+    }),
+    0o600,
+  );
+  ready = true;
+  log.info({ url: running.url, dataDir: opts.dataDir, kubeconfig: kubeconfigPath, revision: kv.currentRevision() }, 'tenant API server ready');
+  let closed = false;
+  return {
+    ...ctx,
+    url: running.url,
+    port: running.port,
+    kubeconfigPath,
+    caPem: pki.caPem,
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      clearInterval(compactTimer);
+      for (const r of runners) r.stop();
+      await running.close();
+      await kv.close();
+    },
+  };
+}

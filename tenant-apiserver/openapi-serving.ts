@@ -1,0 +1,75 @@
+// Serving OpenAPI from the vendored v2 spec: /openapi/v2 filtered to what we
+// serve, /openapi/v3 documents built per group-version on first request and
+// cached by registry generation (CRDs bump it), and the schema checks that
+// field validation runs on every write.
+
+import type { Registry, ResourceInfo } from './api/registry.js';
+import type { KubeObject } from './api/types.js';
+import type { OpenApiV2 } from './api/openapi/spec.js';
+import { buildV3Document, buildV3Index, filterV2, listV3GroupVersions, openApiHash, serializeOpenApi } from './api/openapi/v3.js';
+import { checkFields, compileSchemas, decodeErrorMessage, type SchemaIndex } from './api/openapi/schema-check.js';
+import type { OpenApiServing } from './server/server.js';
+import type { SchemaChecker } from './server/decode.js';
+
+function servedGvPaths(registry: Registry): Set<string> {
+  const out = new Set<string>();
+  for (const gv of registry.groupVersions()) out.add(gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`);
+  return out;
+}
+
+export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenApiServing {
+  const v3Cache = new Map<string, { gen: number; body: string; etag: string }>();
+  let v2Cache: { gen: number; body: string; etag: string } | undefined;
+  const build = (gvPath: string) => {
+    const cached = v3Cache.get(gvPath);
+    if (cached && cached.gen === registry.generation) return cached;
+    if (!servedGvPaths(registry).has(gvPath)) return undefined;
+    const body = serializeOpenApi(buildV3Document(spec, gvPath));
+    const entry = { gen: registry.generation, body, etag: openApiHash(body) };
+    v3Cache.set(gvPath, entry);
+    return entry;
+  };
+  return {
+    v2() {
+      if (v2Cache && v2Cache.gen === registry.generation) return v2Cache;
+      const served = new Set(registry.groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)));
+      const body = serializeOpenApi(filterV2(spec, served));
+      v2Cache = { gen: registry.generation, body, etag: openApiHash(body) };
+      return v2Cache;
+    },
+    v3Index() {
+      const served = servedGvPaths(registry);
+      const paths = listV3GroupVersions(spec).filter((p) => served.has(p));
+      return buildV3Index(paths, (p) => build(p)?.etag ?? '');
+    },
+    v3(gvPath) {
+      return build(gvPath);
+    },
+  };
+}
+
+/** Field validation from the OpenAPI definitions; unknown fields are dropped from the object. */
+export function createSchemaChecker(spec: OpenApiV2): SchemaChecker {
+  let index: SchemaIndex | undefined;
+  const idx = () => (index ??= compileSchemas(spec));
+  return {
+    checkAndPrune(info: ResourceInfo, obj: KubeObject) {
+      if (!info.definition) return { unknown: [], typeErrors: [] };
+      const r = checkFields(idx(), info.definition, obj);
+      const err = decodeErrorMessage(r);
+      for (const segs of r.unknownSegments) pruneSegments(obj, segs);
+      return { unknown: r.unknown, typeErrors: err ? [err] : [] };
+    },
+  };
+}
+
+/** Delete the field at a path of keys and list indexes (from the schema walk). */
+export function pruneSegments(obj: unknown, segs: readonly (string | number)[]): void {
+  let cur: unknown = obj;
+  for (let i = 0; i < segs.length - 1; i++) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<string | number, unknown>)[segs[i]!];
+  }
+  const last = segs[segs.length - 1];
+  if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && typeof last === 'string') delete (cur as Record<string, unknown>)[last];
+}

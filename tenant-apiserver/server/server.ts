@@ -1,0 +1,260 @@
+// The HTTPS front: authentication, in-flight limits, routing between
+// non-resource endpoints (health, version, metrics, discovery, OpenAPI) and the
+// resource handlers, request logging and metrics, Status errors.
+
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ApiError, tooManyRequests, unauthorized } from '../api/errors.js';
+import type { Registry } from '../api/registry.js';
+import type { ResourceStore } from '../api/store.js';
+import type { Strategy } from '../api/strategy.js';
+import type { ResourceInfo } from '../api/registry.js';
+import type { UserInfo } from '../api/types.js';
+import type { Authenticator } from './auth.js';
+import { BodyDecoder } from './decode.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import type { ServerMetrics } from './metrics.js';
+import { acceptHas } from './negotiate.js';
+import { parseRequestInfo } from './request-info.js';
+import { handleResource, type ResourceContext, type ResourceDeps } from './resources.js';
+import { send, sendError, sendRaw } from './respond.js';
+import { serveWatch } from './watch.js';
+
+export interface OpenApiServing {
+  v2(): { body: string; etag: string } | undefined;
+  v3Index(): object;
+  v3(gvPath: string): { body: string; etag: string } | undefined;
+}
+
+export interface ApiServerDeps {
+  registry: Registry;
+  store: ResourceStore;
+  strategyFor(info: ResourceInfo): Strategy;
+  decoder: BodyDecoder;
+  authenticate: Authenticator;
+  metrics: ServerMetrics;
+  log: Logger;
+  openapi: OpenApiServing;
+  version: { major: string; minor: string; gitVersion: string };
+  tls: { key: string; cert: string; ca: string };
+  bookmarkIntervalSeconds?: number;
+  maxReadOnlyInflight?: number;
+  maxMutatingInflight?: number;
+  /** Checks that must pass for /readyz (e.g. storage open, bootstrap done). */
+  ready(): boolean;
+  /** Extra non-resource handlers (OIDC discovery, …): return true when handled. */
+  extraRoutes?: ((req: IncomingMessage, res: ServerResponse, path: string) => boolean | Promise<boolean>)[];
+}
+
+/** Paths anyone may read without credentials, as kube's system:public-info-viewer allows. */
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+export interface RunningServer {
+  server: https.Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function createServer(deps: ApiServerDeps): { listen(host: string, port: number): Promise<RunningServer> } {
+  const openWatches = new Set<() => void>();
+  const inflight = { readOnly: 0, mutating: 0 };
+  const maxRO = deps.maxReadOnlyInflight ?? 400;
+  const maxMut = deps.maxMutatingInflight ?? 200;
+  let serverAddress = '';
+  const resourceDeps: ResourceDeps = {
+    registry: deps.registry,
+    store: deps.store,
+    strategyFor: deps.strategyFor,
+    decoder: deps.decoder,
+    serveWatch: (ctx, info, ns, sel, format) =>
+      serveWatch({ store: deps.store, metrics: deps.metrics, bookmarkIntervalSeconds: deps.bookmarkIntervalSeconds ?? 60, open: openWatches }, ctx, info, ns, sel, format),
+  };
+
+  async function handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    if (p === '/healthz' || p === '/livez' || p.startsWith('/healthz/') || p.startsWith('/livez/')) {
+      sendRaw(res, 200, 'text/plain; charset=utf-8', 'ok');
+      return;
+    }
+    if (p === '/readyz' || p.startsWith('/readyz/')) {
+      if (deps.ready()) sendRaw(res, 200, 'text/plain; charset=utf-8', 'ok');
+      else sendRaw(res, 500, 'text/plain; charset=utf-8', '[-]bootstrap failed: not finished\nreadyz check failed');
+      return;
+    }
+    if (p === '/version') {
+      send(res, 200, {
+        major: deps.version.major,
+        minor: deps.version.minor,
+        gitVersion: deps.version.gitVersion,
+        gitCommit: 'tenantry',
+        gitTreeState: 'clean',
+        buildDate: '2026-11-22T00:00:00Z',
+        goVersion: `node${process.versions.node}`,
+        compiler: 'tenantry',
+        platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      });
+      return;
+    }
+    if (p === '/metrics') {
+      sendRaw(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+      return;
+    }
+    if (p === '/api' || p === '/apis') {
+      const accept = req.headers.accept;
+      for (const v of ['v2', 'v2beta1'] as const) {
+        const wants = acceptHas(accept, (t, params) => t === 'application/json' && params['g'] === 'apidiscovery.k8s.io' && params['v'] === v && params['as'] === 'APIGroupDiscoveryList');
+        if (wants) {
+          const body = aggregatedDiscovery(deps.registry, p === '/api', v);
+          sendRaw(res, 200, `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`, JSON.stringify(body), { Vary: 'Accept' });
+          return;
+        }
+      }
+      send(res, 200, p === '/api' ? apiVersions(serverAddress) : apiGroupList(deps.registry), undefined, { Vary: 'Accept' });
+      return;
+    }
+    const parts = p.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) {
+      const list = apiResourceList(deps.registry, '', parts[1]!);
+      if (list) return send(res, 200, list);
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const g = apiGroup(deps.registry, parts[1]!);
+      if (g) return send(res, 200, g);
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      const list = apiResourceList(deps.registry, parts[1]!, parts[2]!);
+      if (list) return send(res, 200, list);
+    }
+    if (p === '/openapi/v2') {
+      const doc = deps.openapi.v2();
+      if (doc) {
+        // Clients asking only for the protobuf form get 406 and fall back to JSON.
+        if (!acceptHas(req.headers.accept, (t) => t === 'application/json' || t === '*/*' || t === 'application/*') && req.headers.accept) {
+          throw new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
+        }
+        sendRaw(res, 200, 'application/json', doc.body, { ETag: `"${doc.etag}"` });
+        return;
+      }
+    }
+    if (p === '/openapi/v3') {
+      send(res, 200, deps.openapi.v3Index());
+      return;
+    }
+    if (p.startsWith('/openapi/v3/')) {
+      const doc = deps.openapi.v3(p.slice('/openapi/v3/'.length));
+      if (doc) {
+        const immutable = query.has('hash') && query.get('hash') === doc.etag;
+        sendRaw(res, 200, 'application/json', doc.body, {
+          ETag: `"${doc.etag}"`,
+          ...(immutable ? { 'Cache-Control': 'public, immutable', Expires: new Date(Date.now() + 365 * 86400_000).toUTCString() } : {}),
+        });
+        return;
+      }
+    }
+    for (const route of deps.extraRoutes ?? []) if (await route(req, res, p)) return;
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    const query = url.searchParams;
+    const ri = parseRequestInfo(req.method ?? 'GET', path, query);
+    let code = 500;
+    let user: UserInfo | undefined;
+    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET');
+    const longRunning = ri.verb === 'watch';
+    let counted = false;
+    try {
+      const auth = deps.authenticate(req);
+      if (auth === 'invalid' || (auth === undefined && !PUBLIC_PATHS.has(path))) {
+        // Drain the body so the connection can be reused.
+        req.resume();
+        throw unauthorized();
+      }
+      user = auth;
+      if (!longRunning) {
+        const kind = mutating ? 'mutating' : 'readOnly';
+        if (inflight[kind] >= (mutating ? maxMut : maxRO)) {
+          req.resume();
+          throw tooManyRequests(1);
+        }
+        inflight[kind]++;
+        deps.metrics.inflight.inc({ kind });
+        counted = true;
+      }
+      if (ri.isResourceRequest) {
+        const ctx: ResourceContext = { req, res, ri, query, user: user!, warnings: [] };
+        await handleResource(resourceDeps, ctx);
+      } else {
+        await handleNonResource(req, res, path, query);
+      }
+      code = res.statusCode;
+    } catch (e) {
+      const err = sendError(res, e);
+      code = err.code;
+      if (err.code >= 500) deps.log.warn({ err: e, path, verb: ri.verb, user: user?.username }, 'request failed');
+    } finally {
+      if (counted) {
+        const kind = mutating ? 'mutating' : 'readOnly';
+        inflight[kind]--;
+        deps.metrics.inflight.dec({ kind });
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const verb = ri.isResourceRequest ? ri.verb.toUpperCase() : (req.method ?? 'GET');
+      deps.metrics.requests.inc({ verb, group: ri.group, version: ri.version, resource: ri.resource, subresource: ri.subresource, code: String(code) });
+      if (!longRunning) deps.metrics.latency.observe({ verb, resource: ri.resource, subresource: ri.subresource }, seconds);
+      deps.log.debug(
+        { verb, path, namespace: ri.namespace || undefined, resource: ri.resource || undefined, name: ri.name || undefined, user: user?.username, code, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
+    }
+  }
+
+  return {
+    listen(host: string, port: number): Promise<RunningServer> {
+      const server = https.createServer(
+        {
+          key: deps.tls.key,
+          cert: deps.tls.cert,
+          ca: deps.tls.ca,
+          requestCert: true,
+          // We decide ourselves: unauthenticated requests still reach public paths and get 401 elsewhere.
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+        },
+        (req, res) => void handle(req, res),
+      );
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
+      // Watches are long-lived: never time out an idle socket under a stream.
+      server.requestTimeout = 0;
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          const hostForUrl = host.includes(':') ? `[${host}]` : host;
+          serverAddress = `${host}:${addr.port}`;
+          resolve({
+            server,
+            port: addr.port,
+            url: `https://${hostForUrl}:${addr.port}`,
+            close: () =>
+              new Promise<void>((done) => {
+                for (const finish of [...openWatches]) finish();
+                server.close(() => done());
+                server.closeIdleConnections();
+                setTimeout(() => server.closeAllConnections(), 2000).unref();
+              }),
+          });
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// Watch streams: chunked JSON events, bookmarks, timeouts, the watch-list
+// initial-events-end bookmark, 410 as an ERROR event, and Table-formatted events
+// for `kubectl get -w`. A stream ends when the client goes away (the response's
+// 'close'), when timeoutSeconds passes, or when the server shuts down.
+
+import type { ResourceInfo } from '../api/registry.js';
+import { ApiError, badRequest } from '../api/errors.js';
+import { apiVersionOf, type ResourceStore, type Selection, type WatchEventType } from '../api/store.js';
+import type { StoredObject } from '../api/types.js';
+import { printerFor, toTable } from '../api/printers/index.js';
+import type { OutputFormat } from './negotiate.js';
+import { send, serialize } from './respond.js';
+import type { ResourceContext } from './resources.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface WatchServerOptions {
+  store: ResourceStore;
+  metrics: ServerMetrics;
+  /** Seconds between bookmarks for clients that allow them. */
+  bookmarkIntervalSeconds: number;
+  /** Open streams, closed on shutdown. */
+  open: Set<() => void>;
+}
+
+export async function serveWatch(
+  opts: WatchServerOptions,
+  ctx: ResourceContext,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  selection: Selection | undefined,
+  format: OutputFormat,
+): Promise<void> {
+  const { query, res } = ctx;
+  const allowBookmarks = query.get('allowWatchBookmarks') === 'true';
+  const sendInitial = query.get('sendInitialEvents');
+  const rvMatch = query.get('resourceVersionMatch');
+  const rv = query.get('resourceVersion') ?? undefined;
+  if (sendInitial !== null) {
+    // Watch-list: kube requires NotOlderThan and bookmarks with sendInitialEvents.
+    if (sendInitial === 'true' && rvMatch !== 'NotOlderThan') {
+      throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan`);
+    }
+    if (sendInitial === 'true' && !allowBookmarks) {
+      throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true`);
+    }
+  } else if (rvMatch) {
+    throw new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`);
+  }
+  let timeout = 1800 + Math.floor(Math.random() * 1800);
+  const ts = query.get('timeoutSeconds');
+  if (ts !== null) {
+    if (!/^\d+$/.test(ts)) throw badRequest(`invalid timeoutSeconds: ${ts}`);
+    timeout = Number(ts);
+  }
+  const apiVersion = apiVersionOf(info);
+  let columnsSent = false;
+  const encode = (type: string, obj: unknown): string => {
+    return serialize({ type, object: obj }, { mediaType: format.mediaType === 'application/yaml' ? 'application/json' : 'application/json', pretty: false }) + '\n';
+  };
+  const render = (obj: StoredObject): unknown => {
+    if (format.transform === 'Table') {
+      const t = toTable(printerFor(info.group, info.resource), [obj], {
+        includeObject: format.includeObject,
+        listMeta: { resourceVersion: obj.metadata.resourceVersion },
+        now: Date.now(),
+        withColumns: !columnsSent,
+      });
+      columnsSent = true;
+      return format.transformVersion === 'v1beta1' ? { ...t, apiVersion: 'meta.k8s.io/v1beta1' } : t;
+    }
+    if (format.transform === 'PartialObjectMetadata') return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${format.transformVersion}`, metadata: obj.metadata };
+    return obj;
+  };
+  let lastRv = rv && rv !== '0' ? rv : '0';
+  const buffered: string[] = [];
+  let started = false;
+  const write = (chunk: string) => {
+    if (!started) buffered.push(chunk);
+    else if (!res.writableEnded) res.write(chunk);
+  };
+  const onEvent = (type: WatchEventType, obj: StoredObject) => {
+    lastRv = obj.metadata.resourceVersion;
+    write(encode(type, render(obj)));
+  };
+  const bookmark = (rvNow: string, initialEnd = false) => {
+    const obj: Record<string, unknown> = { kind: format.transform === 'none' ? info.kind : info.kind, apiVersion, metadata: { resourceVersion: rvNow } };
+    if (initialEnd) (obj.metadata as Record<string, unknown>).annotations = { 'k8s.io/initial-events-end': 'true' };
+    write(encode('BOOKMARK', obj));
+  };
+  let handle: { stop(): void } | undefined;
+  try {
+    handle = await opts.store.watch(
+      info,
+      namespace,
+      { selection, resourceVersion: rv, sendInitialEvents: sendInitial === 'true' ? true : sendInitial === 'false' ? false : undefined },
+      onEvent,
+      sendInitial === 'true' ? (rev) => {
+        lastRv = String(rev);
+        bookmark(String(rev), true);
+      } : undefined,
+    );
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 410) {
+      // kube-apiserver answers 200 and reports the expiry as the stream's first event.
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.end(encode('ERROR', e.toStatus()));
+      return;
+    }
+    throw e;
+  }
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  started = true;
+  for (const c of buffered) res.write(c);
+  buffered.length = 0;
+  opts.metrics.watches.inc({ group: info.group, resource: info.resource });
+  await new Promise<void>((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      handle?.stop();
+      clearTimeout(timer);
+      if (bookmarkTimer) clearInterval(bookmarkTimer);
+      opts.open.delete(finish);
+      opts.metrics.watches.dec({ group: info.group, resource: info.resource });
+      if (!res.writableEnded) res.end();
+      resolve();
+    };
+    const timer = setTimeout(finish, timeout * 1000);
+    const bookmarkTimer = allowBookmarks
+      ? setInterval(() => bookmark(String(Math.max(Number(lastRv), opts.store.kv.currentRevision()))), opts.bookmarkIntervalSeconds * 1000)
+      : undefined;
+    opts.open.add(finish);
+    // The response's 'close' fires when the client disconnects (the request's does not, once its body is read).
+    res.on('close', finish);
+    res.on('error', finish);
+  });
+}
+
+export { send };

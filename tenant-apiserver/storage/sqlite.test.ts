@@ -1,0 +1,97 @@
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SqliteStore } from './sqlite.js';
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type WatchEvent } from './types.js';
+
+let dir: string;
+let store: SqliteStore;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantry-store-'));
+  store = new SqliteStore(path.join(dir, 'db.sqlite'), { watchRing: 8 });
+});
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SqliteStore', () => {
+  it('assigns one global revision per write and enforces create/update/delete preconditions', async () => {
+    const a = await store.write({ type: 'create', key: '/p/a', value: '1' });
+    const b = await store.write({ type: 'create', key: '/p/b', value: '2' });
+    expect([a.revision, b.revision]).toEqual([1, 2]);
+    await expect(store.write({ type: 'create', key: '/p/a', value: 'x' })).rejects.toBeInstanceOf(KeyExistsError);
+    await expect(store.write({ type: 'update', key: '/p/a', value: 'x', expectedModRevision: 99 })).rejects.toBeInstanceOf(RevisionMismatchError);
+    await expect(store.write({ type: 'update', key: '/p/zz', value: 'x' })).rejects.toBeInstanceOf(KeyNotFoundError);
+    const u = await store.write({ type: 'update', key: '/p/a', value: '3', expectedModRevision: 1 });
+    expect(u.kv).toMatchObject({ modRevision: 3, createRevision: 1, version: 2, value: '3' });
+    const d = await store.write({ type: 'delete', key: '/p/b', expectedModRevision: 2 });
+    expect(d.kv).toMatchObject({ modRevision: 4, value: '2' });
+    expect(await store.get('/p/b')).toBeUndefined();
+    expect(store.currentRevision()).toBe(4);
+  });
+
+  it('commits concurrent writes as one batch, each with its own outcome', async () => {
+    const results = await Promise.allSettled([
+      store.write({ type: 'create', key: '/k/1', value: 'a' }),
+      store.write({ type: 'create', key: '/k/1', value: 'b' }),
+      store.write({ type: 'create', key: '/k/2', value: 'c' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.get('/k/1'))?.value).toBe('a');
+    expect(store.currentRevision()).toBe(2);
+  });
+
+  it('ranges by prefix with limit, pagination and reads at an older revision', async () => {
+    for (const n of ['a', 'b', 'c', 'd']) await store.write({ type: 'create', key: `/r/ns/${n}`, value: n });
+    await store.write({ type: 'create', key: '/r/nt/x', value: 'x' });
+    await store.write({ type: 'create', key: '/rx/other', value: 'o' });
+    const page1 = await store.range('/r/ns/', { limit: 2 });
+    expect(page1.kvs.map((k) => k.value)).toEqual(['a', 'b']);
+    expect(page1.more).toBe(true);
+    const page2 = await store.range('/r/ns/', { limit: 2, after: page1.kvs[1]!.key, revision: page1.revision });
+    expect(page2.kvs.map((k) => k.value)).toEqual(['c', 'd']);
+    expect(page2.more).toBe(false);
+    const rev = store.currentRevision();
+    await store.write({ type: 'delete', key: '/r/ns/a' });
+    await store.write({ type: 'update', key: '/r/ns/b', value: 'B' });
+    expect((await store.range('/r/')).kvs.map((k) => k.value)).toEqual(['B', 'c', 'd', 'x']);
+    expect((await store.range('/r/', { revision: rev })).kvs.map((k) => k.value)).toEqual(['a', 'b', 'c', 'd', 'x']);
+    expect(await store.count('/r/')).toBe(4);
+  });
+
+  it('survives reopen with every object and the revision counter', async () => {
+    await store.write({ type: 'create', key: '/a', value: '1' });
+    await store.write({ type: 'delete', key: '/a' });
+    await store.close();
+    store = new SqliteStore(path.join(dir, 'db.sqlite'));
+    expect(store.currentRevision()).toBe(2);
+    const w = await store.write({ type: 'create', key: '/a', value: '2' });
+    expect(w.revision).toBe(3);
+    expect(w.kv.createRevision).toBe(3);
+  });
+
+  it('watches from the ring, from disk history beyond it, and refuses compacted revisions', async () => {
+    for (let i = 0; i < 20; i++) await store.write({ type: 'create', key: `/w/${i}`, value: String(i) });
+    await store.write({ type: 'delete', key: '/w/0' });
+    const seen: WatchEvent[] = [];
+    // Revision 2 is older than the 8-event ring: served from the log.
+    const h = store.watch('/w/', { afterRevision: 2, onEvents: (e) => seen.push(...e) });
+    expect(seen.map((e) => e.kv.modRevision)).toEqual(Array.from({ length: 19 }, (_, i) => i + 3));
+    expect(seen.at(-1)).toMatchObject({ type: 'DELETE', kv: { key: '/w/0', value: '0' } });
+    await store.write({ type: 'create', key: '/w/new', value: 'n' });
+    await store.write({ type: 'create', key: '/other', value: 'n' });
+    expect(seen.at(-1)?.kv.key).toBe('/w/new');
+    h.cancel();
+    await store.compact(10);
+    expect(() => store.watch('/w/', { afterRevision: 5, onEvents: () => {} })).toThrow(CompactedError);
+    await expect(store.range('/w/', { revision: 9 })).rejects.toBeInstanceOf(CompactedError);
+    // Live data is untouched by compaction.
+    expect((await store.range('/w/')).kvs).toHaveLength(20);
+    const fromRing: WatchEvent[] = [];
+    store.watch('/w/', { afterRevision: store.currentRevision() - 2, onEvents: (e) => fromRing.push(...e) }).cancel();
+    expect(fromRing).toHaveLength(1);
+  });
+});

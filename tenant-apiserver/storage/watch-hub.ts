@@ -1,0 +1,87 @@
+// Fans committed events out to watchers and keeps a bounded ring of recent events
+// so a client can resume from a recent revision without touching the database.
+// Older revisions fall back to the backend's own history (until compaction).
+
+import { CompactedError, FutureRevisionError, type WatchEvent, type WatchHandle, type WatchOptions } from './types.js';
+
+interface Watcher {
+  prefix: string;
+  onEvents(events: WatchEvent[]): void;
+}
+
+export interface HistorySource {
+  /** Events with revision > after, in order, for keys under prefix. Must be complete (no gaps). */
+  readHistory(after: number, prefix: string): WatchEvent[];
+  compactedRevision(): number;
+  currentRevision(): number;
+}
+
+export class WatchHub {
+  private readonly ring: (WatchEvent | undefined)[];
+  private head = 0; // next slot to write
+  private size = 0;
+  private readonly watchers = new Set<Watcher>();
+
+  constructor(
+    private readonly history: HistorySource,
+    capacity = 4096,
+  ) {
+    this.ring = new Array(capacity);
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Revision of the oldest event still in the ring, or undefined when empty. */
+  private oldestRingRevision(): number | undefined {
+    if (this.size === 0) return undefined;
+    const idx = (this.head - this.size + this.ring.length) % this.ring.length;
+    return this.ring[idx]!.kv.modRevision;
+  }
+
+  /** Called by the backend after a batch is durable, in revision order. */
+  publish(events: WatchEvent[]): void {
+    for (const ev of events) {
+      this.ring[this.head] = ev;
+      this.head = (this.head + 1) % this.ring.length;
+      if (this.size < this.ring.length) this.size++;
+    }
+    for (const w of this.watchers) {
+      const mine = events.filter((e) => e.kv.key.startsWith(w.prefix));
+      if (mine.length > 0) w.onEvents(mine);
+    }
+  }
+
+  /** Events after `after` for the prefix from the ring, or undefined if the ring does not reach back that far. */
+  private fromRing(after: number, prefix: string): WatchEvent[] | undefined {
+    const oldest = this.oldestRingRevision();
+    const current = this.history.currentRevision();
+    if (after >= current) return [];
+    // The ring covers (oldest-1, current] only if it holds every revision since `after`.
+    // Revisions are dense across all keys (one per write), so oldest <= after+1 suffices.
+    if (oldest === undefined || oldest > after + 1) return undefined;
+    const out: WatchEvent[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const ev = this.ring[(this.head - this.size + i + this.ring.length) % this.ring.length]!;
+      if (ev.kv.modRevision > after && ev.kv.key.startsWith(prefix)) out.push(ev);
+    }
+    return out;
+  }
+
+  watch(prefix: string, opts: WatchOptions): WatchHandle {
+    const after = opts.afterRevision;
+    const current = this.history.currentRevision();
+    if (after > current) throw new FutureRevisionError(after, current);
+    let backlog = this.fromRing(after, prefix);
+    if (backlog === undefined) {
+      if (after < this.history.compactedRevision()) throw new CompactedError(after, this.history.compactedRevision());
+      backlog = this.history.readHistory(after, prefix);
+    }
+    const w: Watcher = { prefix, onEvents: opts.onEvents };
+    // Registration and backlog are synchronous with publish(), so no event is lost or doubled.
+    this.watchers.add(w);
+    if (backlog.length > 0) opts.onEvents(backlog);
+    return { cancel: () => void this.watchers.delete(w) };
+  }
+}
