@@ -7,39 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import YAML from 'yaml';
-import { startServer, tempDir, type ServerProcess } from './harness.js';
-
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-}
-
-function client(kubeconfigPath: string) {
-  const kc = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-  const b = (s: string) => Buffer.from(s, 'base64');
-  const agent = new https.Agent({
-    ca: b(kc.clusters[0]!.cluster['certificate-authority-data']),
-    cert: b(kc.users[0]!.user['client-certificate-data']),
-    key: b(kc.users[0]!.user['client-key-data']),
-    keepAlive: true,
-    maxSockets: 8,
-  });
-  const base = kc.clusters[0]!.cluster.server;
-  const request = (method: string, p: string, body?: unknown): Promise<{ code: number; body: string }> =>
-    new Promise((resolve, reject) => {
-      const req = https.request(base + p, { method, agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
-        let data = '';
-        res.on('data', (d) => (data += d));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: data }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      if (body !== undefined) req.write(JSON.stringify(body));
-      req.end();
-    });
-  return { base, agent, request, ca: kc.clusters[0]!.cluster['certificate-authority-data'] };
-}
+import { client, startServer, tempDir, type ServerProcess } from './harness.js';
 
 let server: ServerProcess | undefined;
 afterAll(async () => {

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import https from 'node:https';
+import YAML from 'yaml';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'bin', 'tenantry.js');
@@ -115,3 +117,36 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+}
+
+/** A raw HTTPS client authenticated with a kubeconfig's embedded certificates. */
+export function client(kubeconfigPath: string) {
+  const kc = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
+  const b = (s: string) => Buffer.from(s, 'base64');
+  const agent = new https.Agent({
+    ca: b(kc.clusters[0]!.cluster['certificate-authority-data']),
+    cert: b(kc.users[0]!.user['client-certificate-data']),
+    key: b(kc.users[0]!.user['client-key-data']),
+    keepAlive: true,
+    maxSockets: 8,
+  });
+  const base = kc.clusters[0]!.cluster.server;
+  const request = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ code: number; body: string; headers: Record<string, string | string[] | undefined> }> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(base + p, { method, agent, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+        let data = '';
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: data, headers: res.headers }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      if (body !== undefined) req.write(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+      req.end();
+    });
+  return { base, agent, request, ca: kc.clusters[0]!.cluster['certificate-authority-data'] };
+}
+
