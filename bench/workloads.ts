@@ -3,6 +3,7 @@
 // listing, and watch fan-out.
 
 import https from 'node:https';
+import type { ClientRequest } from 'node:http';
 import fs from 'node:fs';
 import { Client, nowMs, sleep } from './client.js';
 import { mean, median, percentile } from './stats.js';
@@ -192,7 +193,7 @@ export async function watchFanout(client: Client, namespace: string, watchers: n
   const agent = new https.Agent({ ca: client.creds.ca, cert: client.creds.cert, key: client.creds.key, keepAlive: false, maxSockets: watchers + 1 });
   const base = `${client.creds.server}/api/v1/namespaces/${namespace}/configmaps`;
   const lat: number[] = [];
-  const reqs: https.ClientRequest[] = [];
+  const reqs: ClientRequest[] = [];
   const counts = new Array<number>(watchers).fill(0);
   await Promise.all(
     Array.from(

@@ -207,6 +207,11 @@ describe('interpretTypeMeta', () => {
       "couldn't get version/kind; json parse error: json: cannot unmarshal number into Go struct field .kind of type string",
     );
     expect(() => interpretTypeMeta({ apiVersion: true })).toThrow('cannot unmarshal bool into Go struct field .apiVersion of type string');
+    const e = apiErrorOf(() => interpretTypeMeta([], { expectKind: 'Pod', body: '[]' }));
+    expect(e.code).toBe(400);
+    expect(e.message).toBe(
+      'the object provided is unrecognized (must be of type Pod): couldn\'t get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b5d)',
+    );
   });
 });
 
@@ -233,8 +238,15 @@ describe('parseYamlStrict', () => {
   });
 
   it('supports merge keys and anchors', () => {
-    const { value } = parseYamlStrict('base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n');
-    expect(value).toEqual({ base: { x: 1, y: 2 }, derived: { x: 1, y: 3 } });
+    const { value } = parseYamlStrict('base: &b {x: 1, z: 2}\nderived:\n  <<: *b\n  z: 3\n');
+    expect(value).toEqual({ base: { x: 1, z: 2 }, derived: { x: 1, z: 3 } });
+  });
+
+  it('turns YAML 1.1 boolean keys into "true"/"false", as goyaml v2 + sigs.k8s.io/yaml do', () => {
+    const r = parseYamlStrict('y: 1\non: 2\nno: 3\n');
+    expect(r.value).toEqual({ true: 2, false: 3 });
+    // Both keys resolve to true, so goyaml sees a repeat.
+    expect(r.strictErrors).toEqual(['yaml: unmarshal errors:\n  line 2: key true already set in map']);
   });
 
   it('reports duplicates by path and in goyaml\'s strict wording; last wins', () => {
@@ -253,8 +265,17 @@ describe('parseYamlStrict', () => {
   it('reports syntax errors as a YAML-to-JSON conversion failure', () => {
     const e = apiErrorOf(() => parseYamlStrict('a: b: c\n', { expectKind: 'Pod' }));
     expect(e.code).toBe(400);
-    expect(e.message).toMatch(/^the object provided is unrecognized \(must be of type Pod\): error converting YAML to JSON: yaml: line 1: .+ \(613a20623a2063 ?\.*\)$/);
+    // The problem text is the yaml package's; the frame around it is kube's.
+    expect(e.message).toBe(
+      'the object provided is unrecognized (must be of type Pod): error converting YAML to JSON: yaml: line 1: Nested mappings are not allowed in compact mappings (613a20623a20630a)',
+    );
     expect(apiErrorOf(() => parseYamlStrict('a: [1, 2\n')).message).toMatch(/^error converting YAML to JSON: yaml: line \d+: /);
+  });
+
+  it('refuses alias bombs with 400', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill('*' + String.fromCharCode(97 + i)).join(',')}]`);
+    expect(apiErrorOf(() => parseYamlStrict(bomb.join('\n') + '\n')).message).toBe('error converting YAML to JSON: yaml: document contains excessive aliasing');
   });
 
   it('rejects values JSON cannot carry', () => {

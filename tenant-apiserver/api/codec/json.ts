@@ -427,18 +427,21 @@ function goJsonKind(v: unknown): string {
 
 /**
  * SimpleMetaFactory.Interpret: reads apiVersion/kind from a decoded body the
- * way kube's first decoding pass does, failing with its message when the body
- * is not an object or the fields are not strings. null reads as empty.
+ * way kube's first decoding pass does. A body that is not an object, or whose
+ * apiVersion/kind are not strings, is 400 `couldn't get version/kind; json
+ * parse error: json: cannot unmarshal ...` (wrapped in the unrecognized-object
+ * wording when `expectKind` is given). null reads as empty.
  */
-export function interpretTypeMeta(value: unknown): { apiVersion: string; kind: string } {
+export function interpretTypeMeta(value: unknown, opts: ParseBodyOptions & { body?: string } = {}): { apiVersion: string; kind: string } {
   const fail = (why: string): never => {
-    throw new Error(`couldn't get version/kind; json parse error: ${why}`);
+    const cause = `couldn't get version/kind; json parse error: ${why}`;
+    throw badRequest(opts.expectKind ? unrecognizedObjectMessage(opts.expectKind, cause, opts.body ?? JSON.stringify(value)) : cause);
   };
   if (value === null) return { apiVersion: '', kind: '' };
   if (typeof value !== 'object' || Array.isArray(value)) return fail(`json: cannot unmarshal ${goJsonKind(value)} into Go value of type ${TYPE_META_GO_TYPE}`);
   const o = value as Record<string, unknown>;
   const field = (name: string): string => {
-    const v = o[name];
+    const v = Object.prototype.hasOwnProperty.call(o, name) ? o[name] : undefined;
     if (v === undefined || v === null) return '';
     if (typeof v !== 'string') return fail(`json: cannot unmarshal ${goJsonKind(v)} into Go struct field .${name} of type string`);
     return v;
@@ -494,6 +497,12 @@ function yamlKeyText(key: unknown): string {
   return String(key);
 }
 
+/** goyaml prints the key with %#v: strings quoted, booleans and numbers bare. */
+function yamlKeyShown(key: unknown): string {
+  const v = isScalar(key) ? key.value : key;
+  return typeof v === 'string' ? goQuote(v) : String(v);
+}
+
 function collectYamlDuplicates(node: YamlNode | null | undefined, path: string, lc: LineCounter, paths: string[], lines: string[]): void {
   if (isMap(node)) {
     const seen = new Set<string>();
@@ -504,7 +513,7 @@ function collectYamlDuplicates(node: YamlNode | null | undefined, path: string, 
       if (seen.has(k)) {
         paths.push(childPath);
         const off = isScalar(pair.key) && pair.key.range ? pair.key.range[0] : 0;
-        lines.push(`line ${lc.linePos(off).line}: key ${goQuote(k)} already set in map`);
+        lines.push(`line ${lc.linePos(off).line}: key ${yamlKeyShown(pair.key)} already set in map`);
       } else seen.add(k);
       collectYamlDuplicates(pair.value as YamlNode | null, childPath, lc, paths, lines);
     }
@@ -546,7 +555,14 @@ export function parseYamlStrict(text: string, opts: ParseBodyOptions = {}): Deco
   if (doc === undefined) return { value: null, duplicates: [], strictErrors: [] };
   const firstError = doc.errors[0];
   if (firstError) return fail(`error converting YAML to JSON: ${yamlErrorText(firstError)}`);
-  const value: unknown = doc.toJS({ maxAliasCount: 10000 });
+  let value: unknown;
+  try {
+    // The yaml package's default alias budget stands in for goyaml's own
+    // billion-laughs guard.
+    value = doc.toJS();
+  } catch {
+    return fail('error converting YAML to JSON: yaml: document contains excessive aliasing');
+  }
   const nonJson = findNonJson(value);
   if (nonJson) return fail(`error converting YAML to JSON: ${nonJson}`);
   const duplicates: string[] = [];

@@ -1,15 +1,14 @@
-// Strategy lookup: one small file per resource family; resources without one get
-// the generic behaviour.
+// Strategy lookup: one small file per resource family, each registering itself;
+// resources without one get the generic behaviour.
 
-import type { ResourceInfo } from '../registry.js';
-import type { Strategy } from '../strategy.js';
+import './namespaces.js';
+import './pods.js';
+import './services.js';
+import './config.js';
+import './events.js';
+import './core-workloads.js';
+import './apps.js';
+import './batch.js';
+import './autoscaling.js';
 
-const STRATEGIES: Record<string, Strategy> = {};
-
-export function registerStrategy(group: string, resource: string, s: Strategy): void {
-  STRATEGIES[`${group}/${resource}`] = s;
-}
-
-export function strategyFor(info: Pick<ResourceInfo, 'group' | 'resource'>): Strategy {
-  return STRATEGIES[`${info.group}/${info.resource}`] ?? {};
-}
+export { registerStrategy, strategyFor } from './register.js';

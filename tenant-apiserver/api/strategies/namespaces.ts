@@ -38,6 +38,18 @@ export const namespaceStrategy: Strategy = {
   tracksGeneration: false,
   returnDeletedObject: true,
 
+  // A namespace with spec.finalizers waits in Terminating while the namespace controller empties it.
+  deferDeletion(obj) {
+    const finalizers = asArr(specOf(obj).finalizers);
+    if (finalizers.length === 0) return false;
+    obj.status = { ...asObj(obj.status), phase: 'Terminating' };
+    return true;
+  },
+
+  canFinalize(obj) {
+    return asArr(specOf(obj).finalizers).length === 0;
+  },
+
   prepareForCreate(obj) {
     obj.status = { phase: 'Active' };
     // Required on create; afterwards only the namespace controller removes it via /finalize.

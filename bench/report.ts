@@ -1,0 +1,210 @@
+// Renders the results of one bench run as docs/benchmarks.md: what was run,
+// on what, each figure next to a baseline from the same run, and the targets.
+
+import type { RawInsertResult, RawReadResult } from './sqlite-raw.js';
+import type { ThroughputResult } from './etcd.js';
+import type { ClosedLoopResult, ListResult, PacedResult, WatchResult } from './workloads.js';
+import { fmt } from './stats.js';
+
+export interface Machine {
+  date: string;
+  command: string;
+  nproc: number;
+  cpu: string;
+  memGb: number;
+  node: string;
+  os: string;
+  fs: string;
+}
+
+export interface Results {
+  machine: Machine;
+  durationS: number;
+  /** 1/5/15-minute load averages when the run started and ended: other work on the machine skews every figure. */
+  load: { start: number[]; end: number[] };
+  start?: { nodeMs: number; freshMs: number; restartMs: number; freshAll: number[]; restartAll: number[] };
+  rss?: { serverMb: number; nodeMb: number; afterLoadMb?: number };
+  latency?: { server: PacedResult; echo: PacedResult; rate: number; count: number };
+  throughput?: {
+    server: ClosedLoopResult;
+    serverCores: number;
+    sqlite: RawInsertResult;
+    etcd: ThroughputResult | { skip: string };
+    etcdVersion?: string;
+    clients: number;
+    valueBytes: number;
+  };
+  list?: { count: number; createPerSecond: number; api: ListResult; raw: RawReadResult; limit: number };
+  watch?: WatchResult & { rate: number };
+}
+
+type Verdict = 'PASS' | 'FAIL' | 'n/a';
+
+const verdict = (ok: boolean | undefined): Verdict => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'FAIL');
+const ratio = (a: number, b: number): string => (Number.isFinite(a / b) && b > 0 ? `${fmt(a / b, 2)}×` : 'n/a');
+
+export function render(r: Results): string {
+  const m = r.machine;
+  const rows: string[][] = [];
+  if (r.start) {
+    rows.push([
+      'Cold start, spawn → first 200 from `/readyz` (fresh data dir, median of 5)',
+      `${fmt(r.start.freshMs, 0)} ms`,
+      `\`node -e 0\` spawn → exit: ${fmt(r.start.nodeMs, 0)} ms`,
+      ratio(r.start.freshMs, r.start.nodeMs),
+      '≤ 500 ms',
+      verdict(r.start.freshMs <= 500),
+    ]);
+    rows.push(['Restart on an existing data dir (median of 5)', `${fmt(r.start.restartMs, 0)} ms`, `same`, ratio(r.start.restartMs, r.start.nodeMs), '—', '—']);
+  }
+  if (r.rss) {
+    rows.push(['Idle RSS, ready + 5 s', `${fmt(r.rss.serverMb)} MB`, `idle bare \`node\`: ${fmt(r.rss.nodeMb)} MB`, ratio(r.rss.serverMb, r.rss.nodeMb), '≤ 60 MB', verdict(r.rss.serverMb <= 60)]);
+  }
+  if (r.latency) {
+    const { server, echo } = r.latency;
+    const errs = server.sent - server.ok;
+    rows.push([
+      `Create ${r.latency.count} secrets at ${r.latency.rate} req/s (open loop): mean latency`,
+      `${fmt(server.meanMs, 2)} ms${errs ? ` (${errs} failed)` : ''}`,
+      `bare node https echo, same TLS/client/pace: ${fmt(echo.meanMs, 2)} ms`,
+      ratio(server.meanMs, echo.meanMs),
+      '≤ 10 ms',
+      verdict(errs === 0 && server.meanMs <= 10),
+    ]);
+    rows.push(['… p99 latency', `${fmt(server.p99Ms, 2)} ms`, `echo p99: ${fmt(echo.p99Ms, 2)} ms`, ratio(server.p99Ms, echo.p99Ms), '—', '—']);
+  }
+  if (r.throughput) {
+    const t = r.throughput;
+    const etcdOk = 'perSecond' in t.etcd;
+    rows.push([
+      `Durable creates through the API: ${t.clients} closed-loop clients, ConfigMaps with ${t.valueBytes} B values, ~10 s`,
+      `${fmt(t.server.perSecond, 0)} creates/s (mean ${fmt(t.server.meanMs, 2)} ms)`,
+      etcdOk ? `raw etcd ${t.etcdVersion ?? ''} puts, ${t.clients} clients: ${fmt((t.etcd as ThroughputResult).perSecond, 0)} puts/s` : `raw etcd: skipped (${(t.etcd as { skip: string }).skip})`,
+      etcdOk ? ratio(t.server.perSecond, (t.etcd as ThroughputResult).perSecond) : 'n/a',
+      '≥ raw etcd puts',
+      etcdOk ? verdict(t.server.errors.length === 0 && t.server.perSecond >= (t.etcd as ThroughputResult).perSecond) : 'n/a',
+    ]);
+    rows.push([
+      '… against raw SQLite (WAL, synchronous=FULL, one transaction per insert)',
+      `${fmt(t.server.perSecond, 0)} creates/s`,
+      `better-sqlite3 alone: ${fmt(t.sqlite.perSecond, 0)} inserts/s`,
+      ratio(t.server.perSecond, t.sqlite.perSecond),
+      '—',
+      '—',
+    ]);
+  }
+  if (r.list) {
+    const l = r.list;
+    rows.push([
+      `List ${l.count} pods, \`GET /api/v1/pods\` (median of 3)`,
+      `${fmt(l.api.fullMs, 0)} ms (${fmt(l.api.fullBytes / 1e6)} MB)`,
+      `raw SQLite SELECT of ${l.count} rows of ${l.raw.rowBytes} B: ${fmt(l.raw.readMs, 0)} ms`,
+      ratio(l.api.fullMs, l.raw.readMs),
+      '—',
+      '—',
+    ]);
+    rows.push([
+      `… paginated, \`limit=${l.limit}\` (${l.api.pages} pages, median of 3)`,
+      `${fmt(l.api.pagedMs, 0)} ms`,
+      `same raw SELECT: ${fmt(l.raw.readMs, 0)} ms`,
+      ratio(l.api.pagedMs, l.raw.readMs),
+      '—',
+      '—',
+    ]);
+  }
+  if (r.watch) {
+    const w = r.watch;
+    const missing = w.expected - w.events;
+    rows.push([
+      `Watch delivery, ${w.watchers} watchers × ${w.expected / w.watchers} ConfigMaps created at ${w.rate}/s: p99`,
+      `${fmt(w.p99Ms, 2)} ms${missing ? ` (${missing} events missing)` : ''}`,
+      `the create's own response latency p99: ${fmt(w.createP99Ms, 2)} ms`,
+      ratio(w.p99Ms, w.createP99Ms),
+      '≤ 10 ms',
+      verdict(missing === 0 && w.p99Ms <= 10),
+    ]);
+    rows.push(['… p50', `${fmt(w.p50Ms, 2)} ms`, `create p50: ${fmt(w.createP50Ms, 2)} ms`, ratio(w.p50Ms, w.createP50Ms), '—', '—']);
+  }
+
+  const table = [
+    '| Measure | Result | Baseline (same run) | Ratio | Target | Verdict |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((c) => `| ${c.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`),
+  ].join('\n');
+
+  const details: string[] = [];
+  if (r.start) details.push(`- Start samples (ms): fresh ${r.start.freshAll.map((x) => fmt(x, 0)).join(', ')}; restart ${r.start.restartAll.map((x) => fmt(x, 0)).join(', ')}.`);
+  if (r.rss?.afterLoadMb !== undefined) details.push(`- RSS after the ${r.latency?.count ?? ''} paced secret creates: ${fmt(r.rss.afterLoadMb)} MB.`);
+  if (r.latency) {
+    const s = r.latency.server;
+    details.push(`- Paced creates: ${s.ok}/${s.sent} succeeded in ${fmt(s.seconds)} s; p50 ${fmt(s.p50Ms, 2)} ms, max ${fmt(s.maxMs, 1)} ms.${s.errors.length ? ` First error: \`${s.errors[0]}\`` : ''}`);
+  }
+  if (r.throughput) {
+    const t = r.throughput;
+    details.push(
+      `- Throughput run: ${t.server.ops} creates in ${fmt(t.server.seconds)} s, p99 ${fmt(t.server.p99Ms, 2)} ms, ${t.server.errors.length} errors; the server process used ${fmt(t.serverCores, 2)} cores on average (out of ${m.nproc}, shared with the load generator).`,
+    );
+    details.push(`- Raw SQLite: ${t.sqlite.ops} inserts, ${fmt(t.sqlite.meanMs, 2)} ms each (one fsync per insert).`);
+    if ('perSecond' in t.etcd) details.push(`- Raw etcd: ${t.etcd.ops} puts, mean ${fmt(t.etcd.meanMs, 2)} ms, ${t.etcd.errors} errors.`);
+  }
+  if (r.list) {
+    const l = r.list;
+    details.push(`- Pods were created at ${fmt(l.createPerSecond, 0)}/s (16 concurrent clients). Raw SQLite read + splice into one JSON list body: ${fmt(l.raw.readSpliceMs, 0)} ms; read + JSON.parse each + JSON.stringify the list: ${fmt(l.raw.readParseMs, 0)} ms.`);
+  }
+  if (r.watch) details.push(`- Watch: ${r.watch.events}/${r.watch.expected} events received; max ${fmt(r.watch.maxMs, 1)} ms.`);
+
+  return `# Benchmarks
+
+Produced by \`${m.command}\` (source: \`bench/\`); regenerate with the same command — this file is overwritten.
+
+**How it works.** Each measure starts a fresh \`tenantry apiserver\` as a child process on a new temp data dir
+(\`--listen 127.0.0.1:PORT\`), talks to it over HTTPS with the admin client certificate from the kubeconfig it
+writes (one keep-alive \`https.Agent\`), and stops it afterwards. Each figure sits next to a baseline measured
+in the same run on the same machine, and the ratio is result ÷ baseline:
+
+1. **Cold start**: spawn → first \`200\` from \`/readyz\` (polled from the instant of spawn on a port picked beforehand),
+   median of 5, fresh data dir (so it includes generating the CA and certificates); also a restart on an existing
+   data dir. Baseline: spawning \`node -e 0\` until it exits.
+2. **Idle RSS**: \`VmRSS\` from \`/proc/PID/status\` 5 s after ready. Baseline: an idle bare \`node\` process.
+3. **Latency at a fixed pace**: secrets created open-loop (each send scheduled at a fixed time whatever the earlier
+   responses did, latency counted from the *scheduled* time, so stalls are not hidden). Baseline: a bare node
+   \`https\` server with the same certificates that parses the body and answers 201 (\`bench/echo-server.ts\`).
+4. **Durable create throughput**: closed-loop clients creating ConfigMaps for ~10 s; a create is acknowledged only
+   after its SQLite commit is fsynced. Baselines: (a) bare better-sqlite3 with WAL + \`synchronous=FULL\`, one
+   transaction per insert, the clients interleaved in one process — it is synchronous, so it can never batch two
+   commits into one fsync, while the server (and etcd) can; (b) Debian's etcd 3.4 on loopback with a temp data dir,
+   driven by the same number of closed-loop clients through its v3 HTTP/JSON gateway (\`POST /v3/kv/put\`). etcd is
+   installed with \`apt-get install etcd-server\` when missing and the bench runs as root; otherwise that baseline is skipped.
+5. **List**: pods created with concurrency, then \`GET /api/v1/pods\` in full and paginated with \`limit\`. Baseline:
+   a raw SQLite \`SELECT\` of the same number of rows of the same size (a pod's JSON as the server returns it).
+6. **Watch fan-out**: watchers on one namespace's ConfigMaps; objects created at a fixed pace, each carrying a
+   \`created-at\` annotation with its send time (monotonic \`process.hrtime\` ms); each watcher records arrival minus
+   that stamp. Baseline: the creating request's own response latency in the same run.
+
+The load generator runs on the same ${m.nproc} cores as the server, so every API figure includes client CPU
+contention; baselines suffer it the same way.
+
+To see where a server spends its time, \`npm run build && node dist/bench/run.js --profile --only=3\` runs the
+chosen measures with the server under \`node --cpu-prof\` and prints its hot spots (self time by function and by
+file, and inclusive time of the project's own functions); \`--only=N,M\` alone runs a subset. Neither rewrites this file.
+
+## Run
+
+- Date: ${m.date}
+- Command: \`${m.command}\`
+- Machine: ${m.nproc} cores (\`nproc\`), ${m.cpu}, ${m.memGb} GB RAM, ${m.os}; temp dirs on ${m.fs}
+- Node: ${m.node}
+- Whole run: ${fmt(r.durationS, 0)} s
+- Load average (1/5/15 min) at start: ${r.load.start.map((x) => fmt(x, 2)).join(' / ')}; at end: ${r.load.end.map((x) => fmt(x, 2)).join(' / ')}${
+    Math.max(r.load.start[0] ?? 0, r.load.end[0] ?? 0) > m.nproc / 2
+      ? ` — **other work was running on this machine during the run**: absolute figures are inflated; the same-run baselines suffered the same contention, so the ratios are the more meaningful numbers`
+      : ''
+  }
+
+## Results
+
+${table}
+
+${details.join('\n')}
+`;
+}
