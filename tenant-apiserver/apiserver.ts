@@ -74,7 +74,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const registry = new Registry(spec);
   const store = new ResourceStore(kv, strategyFor);
-  const decoder = new BodyDecoder(createSchemaChecker(spec));
+  const schemas = createSchemaChecker(spec);
+  const decoder = new BodyDecoder(schemas);
   decoder.register('application/vnd.kubernetes.protobuf', (body) => decodeKubeProtobuf(body));
   const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   let ready = false;
@@ -83,6 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     store,
     strategyFor,
     decoder,
+    schemaIndex: schemas.index,
     authenticate: createAuthenticator(tokens),
     metrics,
     log,

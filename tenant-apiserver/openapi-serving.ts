@@ -49,10 +49,11 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenA
 }
 
 /** Field validation from the OpenAPI definitions; unknown fields are dropped from the object. */
-export function createSchemaChecker(spec: OpenApiV2): SchemaChecker {
+export function createSchemaChecker(spec: OpenApiV2): SchemaChecker & { index(): SchemaIndex } {
   let index: SchemaIndex | undefined;
   const idx = () => (index ??= compileSchemas(spec));
   return {
+    index: idx,
     checkAndPrune(info: ResourceInfo, obj: KubeObject) {
       if (!info.definition) return { unknown: [], typeErrors: [] };
       const r = checkFields(idx(), info.definition, obj);

@@ -179,6 +179,7 @@ export interface FieldError {
     | 'FieldValueRequired'
     | 'FieldValueInvalid'
     | 'FieldValueNotSupported'
+    | 'FieldValueNotFound'
     | 'FieldValueForbidden'
     | 'FieldValueDuplicate'
     | 'FieldValueTooLong'
@@ -194,6 +195,7 @@ const FIELD_ERROR_TEXT: Record<FieldError['type'], string> = {
   FieldValueRequired: 'Required value',
   FieldValueInvalid: 'Invalid value',
   FieldValueNotSupported: 'Unsupported value',
+  FieldValueNotFound: 'Not found',
   FieldValueForbidden: 'Forbidden',
   FieldValueDuplicate: 'Duplicate value',
   FieldValueTooLong: 'Too long',
@@ -211,7 +213,7 @@ function renderValue(v: unknown): string {
 /** `spec.containers: Required value` / `metadata.name: Invalid value: "X": why`. */
 export function fieldErrorMessage(e: FieldError): string {
   let s = `${e.field}: ${FIELD_ERROR_TEXT[e.type]}`;
-  const showsValue = e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid';
+  const showsValue = e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueNotFound' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid';
   if (showsValue && 'value' in e) s += `: ${renderValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;

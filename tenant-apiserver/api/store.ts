@@ -320,6 +320,7 @@ export class ResourceStore {
     s.defaults?.(obj, ctx);
     const generate = !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
     if (generate) meta.name = meta.generateName + randomSuffix();
+    s.canonicalize?.(obj, ctx);
     this.validateAll(info, s, obj, undefined, ctx);
     if (info.namespaced) await this.checkNamespace(info, meta.namespace as string, meta.name as string);
     if (wc.dryRun) {
@@ -336,6 +337,7 @@ export class ResourceStore {
           // kube-apiserver retries generated names a few times before giving up.
           if (generate && attempt < 8) {
             meta.name = meta.generateName + randomSuffix();
+            s.canonicalize?.(obj, ctx);
             continue;
           }
           throw alreadyExists(gr(info), meta.name as string);
@@ -448,14 +450,16 @@ export class ResourceStore {
         ]);
       }
     }
+    s.prepareForUpdate?.(obj, current, ctx);
+    s.defaults?.(obj, ctx);
+    s.canonicalize?.(obj, ctx);
+    // After defaulting, so a sparse PUT that omits defaulted fields is not a spec change.
     if (tracksGeneration(s, obj)) {
       const oldGen = old.generation ?? 1;
       obj.metadata!.generation = specChanged(obj, current) ? oldGen + 1 : oldGen;
     } else {
       delete obj.metadata!.generation;
     }
-    s.prepareForUpdate?.(obj, current, ctx);
-    s.defaults?.(obj, ctx);
     this.validateAll(info, s, obj, current, ctx);
     return obj;
   }

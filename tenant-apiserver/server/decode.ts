@@ -90,13 +90,14 @@ export class BodyDecoder {
     if (!isObject(value)) throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${jsonTypeName(value)} into Go value of type struct`);
     const obj = value as KubeObject;
     const expected = info.group ? `${info.group}/${info.version}` : info.version;
-    if (obj.kind === undefined || obj.kind === '') {
-      throw badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(obj))}'`);
+    // Like kube-apiserver, the endpoint supplies the group/version/kind a body leaves out
+    // (typed clients such as client-go and client-node send no TypeMeta).
+    if (obj.kind === undefined || obj.kind === '') obj.kind = info.kind;
+    if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = expected;
+    if (obj.kind !== info.kind) {
+      throw badRequest(`${obj.kind} in version "${versionOf(obj.apiVersion)}" cannot be handled as a ${info.kind}: the object provided is unrecognized (must be of type ${info.kind})`);
     }
-    if (obj.apiVersion !== expected || obj.kind !== info.kind) {
-      if (obj.kind !== info.kind || (obj.apiVersion ?? '') === '') {
-        throw badRequest(`the API version in the data (${obj.apiVersion ?? ''}) does not match the expected API version (${expected})`);
-      }
+    if (obj.apiVersion !== expected) {
       throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
     }
     const mode = fieldValidationMode(ctx.query);
@@ -135,8 +136,9 @@ function jsonTypeName(v: unknown): string {
   return typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : 'object';
 }
 
-function truncate(s: string): string {
-  return s.length > 200 ? s.slice(0, 200) + '...' : s;
+function versionOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? apiVersion : apiVersion.slice(i + 1);
 }
 
 export { ApiError };

@@ -2,15 +2,31 @@
 // the store's read-modify-write loop, so a conflicting writer makes us re-apply
 // to the fresh object rather than lose either change.
 
-import { badRequest } from '../api/errors.js';
+import { unsupportedMediaType } from '../api/errors.js';
 import type { ResourceInfo } from '../api/registry.js';
 import type { KubeObject, StoredObject } from '../api/types.js';
-import { parseJsonStrict } from '../api/codec/json.js';
-import { applyJsonPatch } from '../api/patch/json-patch.js';
-import { applyMergePatch } from '../api/patch/merge-patch.js';
+import { applyJsonPatch, decodeJsonPatch, strictPatchError } from '../api/patch/json-patch.js';
+import { applyMergePatch, decodeMergePatch } from '../api/patch/merge-patch.js';
+import { applyStrategicMergePatch } from '../api/patch/strategic.js';
+import { fieldValidationMode } from './decode.js';
 import type { ResourceContext, ResourceDeps } from './resources.js';
 
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
+export const JSON_PATCH = 'application/json-patch+json';
+export const MERGE_PATCH = 'application/merge-patch+json';
+export const STRATEGIC_PATCH = 'application/strategic-merge-patch+json';
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+
+export const PATCH_TYPES = [JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH];
+
+/** Patch types a resource accepts: custom resources have no strategic-merge metadata, as in kube. */
+export function patchTypesFor(info: ResourceInfo): string[] {
+  return info.definition ? PATCH_TYPES : PATCH_TYPES.filter((t) => t !== STRATEGIC_PATCH);
+}
+
+export function checkPatchType(info: ResourceInfo, contentType: string): void {
+  const allowed = patchTypesFor(info);
+  if (!allowed.includes(contentType)) throw unsupportedMediaType(contentType, allowed);
+}
 
 export function applyPatch(
   deps: ResourceDeps,
@@ -20,19 +36,34 @@ export function applyPatch(
   raw: string,
   current: StoredObject,
 ): KubeObject {
-  const { value: patch } = parseJsonStrict(raw);
+  const mode = fieldValidationMode(ctx.query);
   let result: unknown;
+  let strictErrors: string[];
   switch (contentType) {
-    case 'application/json-patch+json':
-      result = applyJsonPatch(current, patch);
+    case JSON_PATCH: {
+      const d = decodeJsonPatch(raw, mode);
+      strictErrors = d.strictErrors;
+      result = applyJsonPatch(current, d.operations);
       break;
-    case 'application/merge-patch+json':
-      result = applyMergePatch(current, patch);
+    }
+    case MERGE_PATCH: {
+      const d = decodeMergePatch(raw, mode);
+      strictErrors = d.strictErrors;
+      result = applyMergePatch(current, d.patch);
       break;
+    }
+    case STRATEGIC_PATCH: {
+      const d = decodeMergePatch(raw, mode);
+      strictErrors = d.strictErrors;
+      result = applyStrategicMergePatch(deps.schemaIndex(), info.definition!, current, d.patch);
+      break;
+    }
     default:
-      throw badRequest(`unsupported patch type ${contentType}`);
+      throw unsupportedMediaType(contentType, patchTypesFor(info));
   }
-  const obj = deps.decoder.checkObject(ctx, info, result, []);
-  // A patch that sets metadata.resourceVersion pins the update to that version (optimistic lock).
-  return obj;
+  if (strictErrors.length > 0) {
+    if (mode === 'Strict') throw strictPatchError(result, strictErrors);
+    ctx.warnings.push(...strictErrors);
+  }
+  return deps.decoder.checkObject(ctx, info, result, []);
 }

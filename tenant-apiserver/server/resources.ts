@@ -27,7 +27,8 @@ import {
   parseLabelSelector,
 } from '../api/selectors.js';
 import type { BodyDecoder, DecodedBody } from './decode.js';
-import { applyPatch, PATCH_TYPES } from './patch.js';
+import { applyPatch, checkPatchType } from './patch.js';
+import type { SchemaIndex } from '../api/openapi/schema-check.js';
 import { scaleHandlers } from './scale.js';
 import type { Strategy } from '../api/strategy.js';
 
@@ -46,6 +47,8 @@ export interface ResourceDeps {
   store: ResourceStore;
   strategyFor: (info: ResourceInfo) => Strategy;
   decoder: BodyDecoder;
+  /** The compiled OpenAPI schemas (strategic merge keys, server-side apply field sets). */
+  schemaIndex(): SchemaIndex;
   /** Serve a watch stream (server/watch.ts). */
   serveWatch(ctx: ResourceContext, info: ResourceInfo, namespace: string | undefined, selection: Selection | undefined, format: OutputFormat): Promise<void>;
 }
@@ -224,7 +227,7 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
       const format = negotiate(ctx.req.headers.accept, query, [...OBJECT_TRANSFORMS]);
       const dryRun = dryRunOf(query);
       const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      if (!PATCH_TYPES.includes(contentType)) throw unsupportedMediaType(contentType, PATCH_TYPES);
+      checkPatchType(info, contentType);
       const raw = await deps.decoder.readBody(ctx);
       const r = await deps.store.update(
         info,
@@ -307,7 +310,7 @@ async function handleSubresource(deps: ResourceDeps, ctx: ResourceContext, info:
     }
     case 'patch': {
       const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      if (!PATCH_TYPES.includes(contentType)) throw unsupportedMediaType(contentType, PATCH_TYPES);
+      checkPatchType(info, contentType);
       const raw = await deps.decoder.readBody(ctx);
       const r = await deps.store.update(info, namespace, ri.name, (current) => {
         if (!current) throw notFound(gr(info), ri.name);

@@ -12,6 +12,7 @@ import type { ResourceStore } from '../api/store.js';
 import type { Strategy } from '../api/strategy.js';
 import type { ResourceInfo } from '../api/registry.js';
 import type { UserInfo } from '../api/types.js';
+import type { SchemaIndex } from '../api/openapi/schema-check.js';
 import type { Authenticator } from './auth.js';
 import { BodyDecoder } from './decode.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -33,6 +34,7 @@ export interface ApiServerDeps {
   store: ResourceStore;
   strategyFor(info: ResourceInfo): Strategy;
   decoder: BodyDecoder;
+  schemaIndex(): SchemaIndex;
   authenticate: Authenticator;
   metrics: ServerMetrics;
   log: Logger;
@@ -69,6 +71,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     store: deps.store,
     strategyFor: deps.strategyFor,
     decoder: deps.decoder,
+    schemaIndex: deps.schemaIndex,
     serveWatch: (ctx, info, ns, sel, format) =>
       serveWatch({ store: deps.store, metrics: deps.metrics, bookmarkIntervalSeconds: deps.bookmarkIntervalSeconds ?? 60, open: openWatches }, ctx, info, ns, sel, format),
   };

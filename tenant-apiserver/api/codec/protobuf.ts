@@ -12,6 +12,21 @@ import protobuf from 'protobufjs';
 import { badRequest } from '../errors.js';
 import type { KubeObject } from '../types.js';
 
+// Go writes non-pointer fields even when zero (and JSON would omit them: omitempty),
+// but pointer fields only when set. The wire cannot tell the two apart, so a zero
+// or false is dropped unless the field is one of the API's pointer scalars, where
+// an explicit zero means something (replicas: 0, backoffLimit: 0, …).
+const POINTER_SCALARS = new Set([
+  'replicas', 'parallelism', 'completions', 'backoffLimit', 'backoffLimitPerIndex', 'maxFailedIndexes',
+  'activeDeadlineSeconds', 'ttlSecondsAfterFinished', 'terminationGracePeriodSeconds', 'automountServiceAccountToken',
+  'enableServiceLinks', 'suspend', 'startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit',
+  'revisionHistoryLimit', 'progressDeadlineSeconds', 'deletionGracePeriodSeconds', 'runAsUser', 'runAsGroup',
+  'runAsNonRoot', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'fsGroup', 'defaultMode',
+  'optional', 'immutable', 'shareProcessNamespace', 'hostUsers', 'setHostnameAsFQDN', 'priority', 'expirationSeconds',
+  'podReplacementPolicy', 'manualSelector', 'timeoutSeconds', 'periodSeconds', 'successThreshold',
+  'failureThreshold', 'initialDelaySeconds', 'allocateLoadBalancerNodePorts', 'publishNotReadyAddresses', 'value',
+]);
+
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const TIME = new Set(['k8s.io.apimachinery.pkg.apis.meta.v1.Time', 'k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime']);
 const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString';
@@ -130,6 +145,8 @@ function normalise(type: protobuf.Type, msg: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
+    // protobufjs exposes defaults through the prototype: only fields present on the wire count.
+    if (!Object.prototype.hasOwnProperty.call(m, field.name)) continue;
     const v = m[field.name];
     if (v === undefined || v === null) continue;
     const conv = convertField(field, v);
@@ -169,9 +186,12 @@ function convertScalarOrMessage(field: protobuf.Field, v: unknown, inCollection:
     case 'uint64':
     case 'sint64':
     case 'fixed64':
-    case 'sfixed64':
-      return toNumber(v);
+    case 'sfixed64': {
+      const n = toNumber(v);
+      return n === 0 && !inCollection && !POINTER_SCALARS.has(field.name) ? undefined : n;
+    }
     default:
+      if (!inCollection && (v === false || v === 0) && !POINTER_SCALARS.has(field.name)) return undefined;
       return v;
   }
 }

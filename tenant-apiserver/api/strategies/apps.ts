@@ -134,7 +134,8 @@ export function validateTemplateForSelector(spec: Obj, kindName: string, opts: {
   const t = asObj(spec.template);
   if (!t) return [...errs, required('spec.template')];
   const labels = asObj(t.metadata)?.labels;
-  if (sel && !selectorEmpty(sel) && !selectorMatches(sel, labels)) {
+  // A missing selector converts to kube's "nothing" selector, which matches no labels either.
+  if ((!asObj(sel) || !selectorEmpty(sel)) && !selectorMatches(sel, labels)) {
     errs.push(invalidGo('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
   }
   if (opts.validatePodSpec) errs.push(...validatePodTemplateSpec(t, 'spec.template'));
@@ -263,7 +264,8 @@ export function validateReplicaSetSpec(rs: KubeObject): FieldError[] {
 export const replicaSetStrategy: Strategy = {
   prepareForCreate(obj, ctx) {
     checkTemplateQuantities(obj, ctx);
-    obj.status = {};
+    // Counters without omitempty appear from the start.
+    obj.status = { replicas: 0 };
   },
   prepareForUpdate(obj, _old, ctx) {
     if (ctx.subresource !== 'status') checkTemplateQuantities(obj, ctx);
@@ -343,7 +345,7 @@ export const statefulSetStrategy: Strategy = {
   nameRule: 'label',
   prepareForCreate(obj, ctx) {
     checkTemplateQuantities(obj, ctx);
-    obj.status = {};
+    obj.status = { replicas: 0 };
   },
   prepareForUpdate(obj, _old, ctx) {
     if (ctx.subresource !== 'status') checkTemplateQuantities(obj, ctx);
@@ -365,11 +367,11 @@ export function validateDaemonSetSpec(ds: KubeObject): FieldError[] {
   errs.push(...validateLabelSelector(sel, 'spec.selector'));
   const t = asObj(spec.template) ?? {};
   const labels = asObj(t.metadata)?.labels;
-  if (asObj(sel) && !selectorMatches(sel, labels)) {
+  // kube's DaemonSet validation has no Required for the selector: a missing one just matches nothing.
+  if ((!asObj(sel) || !selectorEmpty(sel)) && !selectorMatches(sel, labels)) {
     errs.push(invalidGo('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
   }
-  if (sel === undefined || sel === null) errs.push(required('spec.selector'));
-  else if (selectorEmpty(sel)) errs.push(invalidGo('spec.selector', goLabelSelector(sel), 'empty selector is invalid for daemonset'));
+  if (asObj(sel) && selectorEmpty(sel)) errs.push(invalidGo('spec.selector', goLabelSelector(sel), 'empty selector is invalid for daemonset'));
   errs.push(...validatePodTemplateSpec(t, 'spec.template'));
   const tspec = asObj(t.spec) ?? {};
   if (tspec.restartPolicy !== 'Always') errs.push(notSupported('spec.template.spec.restartPolicy', tspec.restartPolicy ?? '', ['Always']));
@@ -406,7 +408,7 @@ function templateGeneration(o: KubeObject): number {
 export const daemonSetStrategy: Strategy = {
   prepareForCreate(obj, ctx) {
     checkTemplateQuantities(obj, ctx);
-    obj.status = {};
+    obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
     ensureObj(metaOf(obj), 'annotations')[DAEMONSET_TEMPLATE_GENERATION_ANNOTATION] = '1';
   },
   prepareForUpdate(obj, old, ctx) {

@@ -29,7 +29,7 @@ import {
   str,
   type Obj,
 } from './util.js';
-import { nonNegative, selectorMatches, validateLabelSelector } from './validators.js';
+import { nonNegative, selectorEmpty, selectorMatches, validateLabelSelector } from './validators.js';
 
 export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
@@ -145,11 +145,10 @@ export function validateJob(job: KubeObject): FieldError[] {
   const sel = spec.selector;
   const tmeta = asObj(asObj(spec.template)?.metadata) ?? {};
   if (sel === undefined || sel === null) errs.push(required('spec.selector'));
-  else {
-    errs.push(...validateLabelSelector(sel, 'spec.selector'));
-    if (!selectorMatches(sel, tmeta.labels)) {
-      errs.push(invalidGo('spec.template.metadata.labels', goStringMap(tmeta.labels), '`selector` does not match template `labels`'));
-    }
+  else errs.push(...validateLabelSelector(sel, 'spec.selector'));
+  // A missing selector matches nothing; an empty one everything.
+  if ((!asObj(sel) || !selectorEmpty(sel)) && !selectorMatches(sel, tmeta.labels)) {
+    errs.push(invalidGo('spec.template.metadata.labels', goStringMap(tmeta.labels), '`selector` does not match template `labels`'));
   }
   if (spec.manualSelector !== true) {
     const uid = str(job.metadata?.uid);

@@ -181,7 +181,7 @@ export function validateResourceQuotaSpec(rq: KubeObject): FieldError[] {
     errs.push(invalidGo('spec.scopes', goScopes, 'conflicting scopes'));
   }
   const sel = asObj(spec.scopeSelector);
-  objs(sel?.matchExpressions).forEach((req, i) => {
+  for (const req of objs(sel?.matchExpressions)) {
     const p = 'spec.scopeSelector.matchExpressions';
     const scope = str(req.scopeName);
     if (!QUOTA_SCOPES.includes(scope)) errs.push(invalid(`${p}.scopeName`, scope, 'unsupported scope'));
@@ -192,8 +192,7 @@ export function validateResourceQuotaSpec(rq: KubeObject): FieldError[] {
     } else if (op === 'Exists' || op === 'DoesNotExist') {
       if (vals.length > 0) errs.push(invalid(`${p}.values`, JSON.stringify(vals), "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
     } else errs.push(invalid(`${p}.operator`, op, 'not a valid selector operator'));
-    void i;
-  });
+  }
   return errs;
 }
 

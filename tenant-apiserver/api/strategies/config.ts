@@ -150,20 +150,33 @@ registerStrategy('', 'configmaps', configMapStrategy);
 
 // ---- Secrets --------------------------------------------------------------------------------------------------------
 
-/** Go's encoding/json complaint for a body that is not a JSON object (dockercfg checks). */
-function goJsonObjectError(text: string): string | undefined {
+const LITERALS: Record<string, string> = { n: 'null', t: 'true', f: 'false' };
+
+/**
+ * Go's encoding/json complaint for a body that is not a JSON object (dockercfg
+ * checks). Exact for the common shapes: bad first character, bad literal,
+ * truncation, non-object values; a generic syntax message otherwise.
+ */
+export function goJsonObjectError(text: string): string | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    const t = text.trimStart();
+    const t = text.replace(/^[ \t\r\n]+/, '');
     if (t === '') return 'unexpected end of JSON input';
     const c = t[0]!;
-    if ('{["-0123456789tfn'.includes(c)) return 'unexpected end of JSON input';
-    return `invalid character '${c}' looking for beginning of value`;
+    const lit = LITERALS[c];
+    if (lit) {
+      for (let i = 1; i < lit.length; i++) {
+        if (i >= t.length) return 'unexpected end of JSON input';
+        if (t[i] !== lit[i]) return `invalid character '${t[i]}' in literal ${lit} (expecting '${lit[i]}')`;
+      }
+      return `invalid character '${t[lit.length]}' after top-level value`;
+    }
+    if (!'{["-0123456789'.includes(c)) return `invalid character '${c}' looking for beginning of value`;
+    return 'unexpected end of JSON input';
   }
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return undefined;
-  if (parsed === null) return undefined;
+  if (parsed === null || (typeof parsed === 'object' && !Array.isArray(parsed))) return undefined;
   const kind = Array.isArray(parsed) ? 'array' : typeof parsed === 'number' ? 'number' : typeof parsed === 'boolean' ? 'bool' : 'string';
   return `json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`;
 }

@@ -89,6 +89,8 @@ function addressTypeErrors(type: unknown): FieldError[] {
 }
 
 export const endpointSliceStrategy: Strategy = {
+  // kube sets generation 1 and bumps it on any change outside metadata.
+  tracksGeneration: true,
   defaults: (obj) => defaultEndpointSlice(obj),
   validate: (obj) => [...validateEndpointSlice(obj), ...addressTypeErrors(obj.addressType)],
   validateUpdate: (obj, old) => [...validateEndpointSlice(obj), ...immutable('addressType', obj.addressType ?? '', old.addressType ?? '')],

@@ -58,7 +58,7 @@ export function validateReplicationController(rc: KubeObject): FieldError[] {
 export const replicationControllerStrategy: Strategy = {
   prepareForCreate(obj, ctx) {
     checkQuantities(asObj(asObj(obj.spec)?.template)?.spec, ctx);
-    obj.status = {};
+    obj.status = { replicas: 0 };
   },
   prepareForUpdate(obj, _old, ctx) {
     if (ctx.subresource !== 'status') checkQuantities(asObj(asObj(obj.spec)?.template)?.spec, ctx);

@@ -128,7 +128,7 @@ function validateIngressStatus(ing: KubeObject): FieldError[] {
 
 export const ingressStrategy: Strategy = {
   prepareForCreate(obj) {
-    obj.status = {};
+    obj.status = { loadBalancer: {} };
   },
   validate: (obj) => validateIngress(obj),
   validateUpdate(obj, _old, ctx) {

@@ -914,15 +914,14 @@ function validateContainerCommon(c: Obj, volumes: Map<string, Obj>, field: strin
   });
   errs.push(...oneOf(`${field}.imagePullPolicy`, c.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']));
   errs.push(...validateResourceRequirements(c.resources, `${field}.resources`));
-  objs(c.resizePolicy).forEach((rp, i) => {
+  for (const rp of objs(c.resizePolicy)) {
     const rn = str(rp.resourceName);
     if (!rn) errs.push(required(`${field}.resizePolicy`));
     else if (rn !== 'cpu' && rn !== 'memory') errs.push(notSupported(`${field}.resizePolicy`, rn, ['cpu', 'memory']));
     const pol = str(rp.restartPolicy);
     if (!pol) errs.push(required(`${field}.resizePolicy`));
     else if (pol !== 'NotRequired' && pol !== 'RestartContainer') errs.push(notSupported(`${field}.resizePolicy`, pol, ['NotRequired', 'RestartContainer']));
-    void i;
-  });
+  }
   errs.push(...validateContainerSecurityContext(c.securityContext, `${field}.securityContext`));
   return errs;
 }

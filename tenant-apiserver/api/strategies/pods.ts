@@ -2,7 +2,7 @@
 // narrow set of spec fields an update may touch, kube's graceful-deletion rules,
 // and the field selectors kubelets and schedulers rely on.
 
-import type { FieldError } from '../errors.js';
+import { conflict, invalid as invalidError, type FieldError } from '../errors.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
 import { rfc3339, type KubeObject } from '../types.js';
 import { registerStrategy } from './register.js';
@@ -16,6 +16,7 @@ import {
   deepEqual,
   forbidden,
   invalid,
+  notSupported,
   objs,
   required,
   specOf,
@@ -197,6 +198,133 @@ function validatePodStatus(pod: KubeObject, old: KubeObject): FieldError[] {
   return errs;
 }
 
+// ---- binding --------------------------------------------------------------------------------------------------------
+
+/** ValidatePodBinding: the Binding body a scheduler posts to pods/binding. */
+export function validateBinding(binding: KubeObject): FieldError[] {
+  const target = asObj(binding.target) ?? {};
+  const errs: FieldError[] = [];
+  const kind = str(target.kind);
+  if (kind && kind !== 'Node') errs.push(notSupported('target.kind', kind, ['Node', '<empty>']));
+  if (!str(target.name)) errs.push(required('target.name'));
+  return errs;
+}
+
+/**
+ * Apply a Binding to a stored pod the way kube's BindingREST does: set
+ * spec.nodeName, merge the binding's annotations, mark PodScheduled. Throws
+ * kube's errors (422 for a bad binding, 409 when already bound, gated or deleting).
+ * Mutates and returns `pod`.
+ */
+export function bindPod(pod: KubeObject, binding: KubeObject, now: Date): KubeObject {
+  const name = str(pod.metadata?.name);
+  const errs = validateBinding(binding);
+  if (errs.length > 0) throw invalidError('Binding', '', str(binding.metadata?.name) || name, errs);
+  const gr = { group: '', resource: 'pods/binding' };
+  const spec = specOf(pod);
+  if (pod.metadata?.deletionTimestamp) throw conflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  if (str(spec.nodeName)) throw conflict(gr, name, `pod ${name} is already assigned to node ${JSON.stringify(str(spec.nodeName))}`);
+  if (asArr(spec.schedulingGates).length > 0) throw conflict(gr, name, `pod ${name} has non-empty .spec.schedulingGates`);
+  spec.nodeName = str(asObj(binding.target)?.name);
+  const ann = asObj(binding.metadata?.annotations);
+  if (ann && Object.keys(ann).length > 0) pod.metadata = { ...pod.metadata, annotations: { ...(pod.metadata?.annotations ?? {}), ...(ann as Record<string, string>) } };
+  const status = (asObj(pod.status) ?? {}) as Obj;
+  const conditions = objs(status.conditions);
+  const existing = conditions.find((c) => c.type === 'PodScheduled');
+  if (existing) {
+    if (existing.status !== 'True') existing.lastTransitionTime = rfc3339(now);
+    existing.status = 'True';
+    delete existing.reason;
+    delete existing.message;
+  } else {
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(now) });
+  }
+  status.conditions = conditions;
+  pod.status = status;
+  return pod;
+}
+
+/** An update through pods/binding may only have set nodeName on an unbound pod. */
+function validateBindingUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
+  const spec = { ...(asObj(pod.spec) ?? {}) };
+  const oldSpec = { ...(asObj(old.spec) ?? {}) };
+  const errs: FieldError[] = [];
+  if (str(oldSpec.nodeName)) errs.push(forbidden('spec.nodeName', 'may not be changed directly'));
+  delete spec.nodeName;
+  delete oldSpec.nodeName;
+  if (!deepEqual(spec, oldSpec)) errs.push(forbidden('spec', 'a binding may only set spec.nodeName'));
+  return errs;
+}
+
+// ---- ephemeral containers and resize --------------------------------------------------------------------------------
+
+// Fields an ephemeral container may carry (allowedEphemeralContainerFields).
+const EPHEMERAL_FORBIDDEN = ['ports', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resizePolicy', 'restartPolicy'];
+
+/** ValidatePodEphemeralContainersUpdate: containers may be added, never removed or changed. */
+function validateEphemeralUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
+  const spec = asObj(pod.spec) ?? {};
+  const oldSpec = asObj(old.spec) ?? {};
+  const errs: FieldError[] = [];
+  const a = { ...spec };
+  const b = { ...oldSpec };
+  delete a.ephemeralContainers;
+  delete b.ephemeralContainers;
+  if (!deepEqual(a, b)) errs.push(forbidden('spec', 'only ephemeralContainers may be changed through the ephemeralcontainers subresource'));
+  const next = objs(spec.ephemeralContainers);
+  const byName = new Map(next.map((c) => [str(c.name), c]));
+  for (const prev of objs(oldSpec.ephemeralContainers)) {
+    const cur = byName.get(str(prev.name));
+    if (!cur) errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(str(prev.name))} may not be removed\n`));
+    else if (!deepEqual(cur, prev)) {
+      errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(str(prev.name))} may not be changed\n${specDiff(prev, cur, 'container').join('\n')}`));
+    }
+  }
+  const others = new Set([...objs(spec.containers), ...objs(spec.initContainers)].map((c) => str(c.name)));
+  const seen = new Set(others);
+  next.forEach((c, i) => {
+    const p = `spec.ephemeralContainers[${i}]`;
+    const name = str(c.name);
+    if (!name) errs.push(required(`${p}.name`));
+    else if (seen.has(name)) errs.push({ type: 'FieldValueDuplicate', field: `${p}.name`, value: name });
+    seen.add(name);
+    if (!str(c.image)) errs.push(required(`${p}.image`));
+    const target = str(c.targetContainerName);
+    if (target && !others.has(target)) errs.push(invalid(`${p}.targetContainerName`, target, 'not found'));
+    for (const k of EPHEMERAL_FORBIDDEN) {
+      const v = c[k];
+      if (v === undefined || v === null || (k === 'resources' && deepEqual(v, {}))) continue;
+      errs.push(forbidden(`${p}.${k}`, 'cannot be set for an Ephemeral Container'));
+    }
+  });
+  return errs;
+}
+
+/** pods/resize: only cpu and memory of container resources may change, and the QoS class may not. */
+function validateResize(pod: KubeObject, old: KubeObject): FieldError[] {
+  const spec = clone(asObj(pod.spec) ?? {});
+  const oldSpec = asObj(old.spec) ?? {};
+  const errs: FieldError[] = [];
+  const oldContainers = objs(oldSpec.containers);
+  objs(spec.containers).forEach((c, i) => {
+    const prev = asObj(oldContainers[i]?.resources) ?? {};
+    const res = asObj(c.resources) ?? {};
+    for (const kind of ['requests', 'limits']) {
+      const list = { ...(asObj(res[kind]) ?? {}) };
+      const prevList = asObj(prev[kind]) ?? {};
+      delete list.cpu;
+      delete list.memory;
+      for (const r of ['cpu', 'memory']) if (r in prevList) list[r] = prevList[r];
+      if (Object.keys(list).length > 0 || res[kind] !== undefined) res[kind] = list;
+    }
+    c.resources = res;
+  });
+  if (!deepEqual(spec, oldSpec)) errs.push(forbidden('spec', 'only cpu and memory resources are mutable'));
+  const oldQos = podQos(old);
+  if (oldQos !== podQosClass(pod.spec)) errs.push(invalid('spec.containers', oldQos, 'Pod QOS Class may not change as a result of resizing'));
+  return errs;
+}
+
 // ---- strategy -------------------------------------------------------------------------------------------------------
 
 export const podStrategy: Strategy = {
@@ -244,6 +372,9 @@ export const podStrategy: Strategy = {
 
   validateUpdate(obj, old, ctx) {
     if (ctx.subresource === 'status') return validatePodStatus(obj, old);
+    if (ctx.subresource === 'binding') return [...validatePodCommon(obj), ...validateBindingUpdate(obj, old)];
+    if (ctx.subresource === 'ephemeralcontainers') return [...validatePodCommon(obj), ...validateEphemeralUpdate(obj, old)];
+    if (ctx.subresource === 'resize') return [...validatePodCommon(obj), ...validateResize(obj, old)];
     return [...validatePodCommon(obj), ...validatePodSpecUpdate(obj, old)];
   },
 

@@ -458,7 +458,8 @@ export const serviceStrategy: Strategy = {
   returnDeletedObject: true,
 
   prepareForCreate(obj) {
-    obj.status = {};
+    // loadBalancer is a struct kube always serialises.
+    obj.status = { loadBalancer: {} };
     normalizeClusterIPs(specOf(obj));
   },
 

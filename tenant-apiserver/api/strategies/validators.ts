@@ -73,8 +73,6 @@ export function labelName(field: string, key: string): FieldError[] {
   return qualifiedNameErrors(key).map((m) => invalid(field, key, m));
 }
 
-const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
 /** ValidateLabelSelector (metav1). */
 export function validateLabelSelector(sel: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];

@@ -18,7 +18,6 @@ import {
   immutable,
   invalid,
   notSupported,
-  objs,
   required,
   setDefaultStr,
   specOf,
