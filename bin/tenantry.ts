@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
       'token-auth-file': { type: 'string', help: 'CSV of bearer tokens: token,user,uid,"group1,group2"' },
       controllers: { type: 'string', help: 'Comma-separated controllers to run, or "none"', default: 'all' },
       'history-revisions': { type: 'number', help: 'Revisions of history kept for watch resumption', default: '100000' },
+      'compaction-interval': { type: 'number', help: 'Seconds between storage compactions', default: '10' },
     },
     async run(f) {
       const { startApiServer, ALL_CONTROLLERS } = await import('../tenant-apiserver/apiserver.js');
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
         tokenAuthFile: f['token-auth-file'] as string | undefined,
         controllers: ctl === 'all' ? ALL_CONTROLLERS : ctl === 'none' ? [] : ctl.split(','),
         historyRevisions: f['history-revisions'] as number | undefined,
+        compactionIntervalSeconds: f['compaction-interval'] as number | undefined,
         log,
       });
       process.stdout.write(

@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   controllers?: string[];
   /** Compaction keeps this many revisions of history (watch resume window). */
   historyRevisions?: number;
+  /** How often compaction runs, in seconds (default 10). */
+  compactionIntervalSeconds?: number;
   bookmarkIntervalSeconds?: number;
   /** Extra controllers contributed by other components (local super cluster). */
   extraControllers?: (ctx: ApiServerContext) => Controller[];
@@ -122,7 +124,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const compactTimer = setInterval(() => {
     const target = kv.currentRevision() - keep;
     if (target > kv.compactedRevision()) void kv.compact(target).catch((e) => log.warn({ err: e }, 'compaction failed'));
-  }, 10_000);
+  }, (opts.compactionIntervalSeconds ?? 10) * 1000);
   compactTimer.unref();
 
   const kubeconfigPath = opts.kubeconfigOut ?? path.join(opts.dataDir, 'admin.kubeconfig');

@@ -73,11 +73,11 @@ export class WatchHub {
     const after = opts.afterRevision;
     const current = this.history.currentRevision();
     if (after > current) throw new FutureRevisionError(after, current);
+    // The window is bounded by compaction even when the ring still holds older events,
+    // so every backend and every restart answers the same revision the same way.
+    if (after < this.history.compactedRevision()) throw new CompactedError(after, this.history.compactedRevision());
     let backlog = this.fromRing(after, prefix);
-    if (backlog === undefined) {
-      if (after < this.history.compactedRevision()) throw new CompactedError(after, this.history.compactedRevision());
-      backlog = this.history.readHistory(after, prefix);
-    }
+    if (backlog === undefined) backlog = this.history.readHistory(after, prefix);
     const w: Watcher = { prefix, onEvents: opts.onEvents };
     // Registration and backlog are synchronous with publish(), so no event is lost or doubled.
     this.watchers.add(w);
