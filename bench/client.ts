@@ -19,6 +19,17 @@ export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+const children = new Set<ChildProcess>();
+/** Remembers a child process so that it is killed if the bench exits early (a failed measure must not leave servers running). */
+export function track(p: ChildProcess): ChildProcess {
+  children.add(p);
+  p.once('exit', () => children.delete(p));
+  return p;
+}
+process.once('exit', () => {
+  for (const p of children) p.kill('SIGKILL');
+});
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function tempDir(prefix: string): string {
@@ -146,10 +157,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
   const dataDir = opts.dataDir ?? tempDir('server');
   const port = await freePort();
   const t0 = nowMs();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'apiserver', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'apiserver', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TENANTRY_LOG_LEVEL: process.env.TENANTRY_LOG_LEVEL ?? 'info' },
-  });
+  }));
   let out = '';
   const keep = (d: Buffer): void => {
     out += d.toString();

@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { freePort, nowMs, sleep, tempDir } from './client.js';
+import { freePort, nowMs, sleep, tempDir, track } from './client.js';
 
 /** Path of an etcd binary, installing Debian's etcd-server if allowed; or why we can't. */
 export function ensureEtcd(log: (msg: string) => void): { bin: string } | { skip: string } {
@@ -49,7 +49,7 @@ export async function startEtcd(bin: string): Promise<EtcdServer> {
   const [client, peer] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${client}`;
   const peerUrl = `http://127.0.0.1:${peer}`;
-  const proc: ChildProcess = spawn(
+  const proc: ChildProcess = track(spawn(
     bin,
     [
       '--name', 'bench',
@@ -63,7 +63,7 @@ export async function startEtcd(bin: string): Promise<EtcdServer> {
       '--logger', 'zap',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  ));
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-8000);

@@ -28,6 +28,8 @@ export interface Results {
   throughput?: {
     server: ClosedLoopResult;
     serverCores: number;
+    /** From the server's /metrics: how its group commit behaved during the run. */
+    storage?: { commits: number; meanBatch: number; meanCommitMs: number };
     sqlite: RawInsertResult;
     etcd: ThroughputResult | { skip: string };
     etcdVersion?: string;
@@ -144,6 +146,9 @@ export function render(r: Results): string {
     details.push(
       `- Throughput run: ${t.server.ops} creates in ${fmt(t.server.seconds)} s, p99 ${fmt(t.server.p99Ms, 2)} ms, ${t.server.errors.length} errors; the server process used ${fmt(t.serverCores, 2)} cores on average (out of ${m.nproc}, shared with the load generator).`,
     );
+    if (t.storage) {
+      details.push(`- The server's store (from its \`/metrics\`): ${t.storage.commits} commits, ${fmt(t.storage.meanBatch, 2)} creates per commit on average (group commit), ${fmt(t.storage.meanCommitMs, 2)} ms per commit including the fsync.`);
+    }
     details.push(`- Raw SQLite: ${t.sqlite.ops} inserts, ${fmt(t.sqlite.meanMs, 2)} ms each (one fsync per insert).`);
     if ('perSecond' in t.etcd) details.push(`- Raw etcd: ${t.etcd.ops} puts, mean ${fmt(t.etcd.meanMs, 2)} ms, ${t.etcd.errors} errors.`);
   }
@@ -151,7 +156,12 @@ export function render(r: Results): string {
     const l = r.list;
     details.push(`- Pods were created at ${fmt(l.createPerSecond, 0)}/s (16 concurrent clients). Raw SQLite read + splice into one JSON list body: ${fmt(l.raw.readSpliceMs, 0)} ms; read + JSON.parse each + JSON.stringify the list: ${fmt(l.raw.readParseMs, 0)} ms.`);
   }
-  if (r.watch) details.push(`- Watch: ${r.watch.events}/${r.watch.expected} events received; max ${fmt(r.watch.maxMs, 1)} ms.`);
+  if (r.watch) {
+    const w = r.watch;
+    details.push(
+      `- Watch: ${w.events}/${w.expected} events received; max ${fmt(w.maxMs, 1)} ms. While delivering, the server used ${fmt(w.serverCores, 2)} cores and the bench process (${w.watchers} TLS streams + the creator) ${fmt(w.clientCores, 2)}: the client's share of each latency is not small. The create's response is written after the server has written the event to every watcher, so the create latency includes the fan-out.`,
+    );
+  }
 
   return `# Benchmarks
 
@@ -167,7 +177,8 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    data dir. Baseline: spawning \`node -e 0\` until it exits.
 2. **Idle RSS**: \`VmRSS\` from \`/proc/PID/status\` 5 s after ready. Baseline: an idle bare \`node\` process.
 3. **Latency at a fixed pace**: secrets created open-loop (each send scheduled at a fixed time whatever the earlier
-   responses did, latency counted from the *scheduled* time, so stalls are not hidden). Baseline: a bare node
+   responses did, latency counted from the *scheduled* time, so stalls are not hidden), after 1 s of the same
+   paced creates that are not counted (it opens the keep-alive connections and warms the JIT). Baseline: a bare node
    \`https\` server with the same certificates that parses the body and answers 201 (\`bench/echo-server.ts\`).
 4. **Durable create throughput**: closed-loop clients creating ConfigMaps for ~10 s; a create is acknowledged only
    after its SQLite commit is fsynced. Baselines: (a) bare better-sqlite3 with WAL + \`synchronous=FULL\`, one
@@ -179,7 +190,8 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    a raw SQLite \`SELECT\` of the same number of rows of the same size (a pod's JSON as the server returns it).
 6. **Watch fan-out**: watchers on one namespace's ConfigMaps; objects created at a fixed pace, each carrying a
    \`created-at\` annotation with its send time (monotonic \`process.hrtime\` ms); each watcher records arrival minus
-   that stamp. Baseline: the creating request's own response latency in the same run.
+   that stamp (20 unstamped creates first warm the path up). Baseline: the creating request's own response
+   latency in the same run.
 
 The load generator runs on the same ${m.nproc} cores as the server, so every API figure includes client CPU
 contention; baselines suffer it the same way.

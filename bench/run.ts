@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, nowMs, rssMb, sleep, startServer, tempDir, type BenchServer, type ServerOptions } from './client.js';
+import { Client, nowMs, rssMb, sleep, startServer, tempDir, track, type BenchServer, type ServerOptions } from './client.js';
 import { ensureEtcd, etcdPutThroughput, etcdVersion, startEtcd } from './etcd.js';
 import { rawInsertThroughput, rawRead } from './sqlite-raw.js';
 import { median } from './stats.js';
@@ -100,7 +100,7 @@ async function measureStart(r: Results): Promise<void> {
 async function measureRss(r: Results): Promise<void> {
   log('2/6 idle RSS: waiting 5 s after ready');
   const s = await startServer();
-  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const bare = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }));
   await sleep(5000);
   r.rss = { serverMb: rssMb(s.pid), nodeMb: rssMb(bare.pid!) };
   bare.kill('SIGKILL');
@@ -108,14 +108,26 @@ async function measureRss(r: Results): Promise<void> {
   log(`2/6 idle RSS: ${r.rss.serverMb.toFixed(1)} MB (bare node ${r.rss.nodeMb.toFixed(1)} MB)`);
 }
 
-const secret = (i: number): { path: string; body: unknown } => ({
+const secretNamed = (prefix: string) => (i: number): { path: string; body: unknown } => ({
   path: '/api/v1/namespaces/default/secrets',
-  body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${i}`, labels: { bench: 'latency' } }, type: 'Opaque', data: { token: Buffer.from(`token-${i}-`.padEnd(48, 'x')).toString('base64') } },
+  body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${prefix}-${i}`, labels: { bench: 'latency' } }, type: 'Opaque', data: { token: Buffer.from(`token-${i}-`.padEnd(48, 'x')).toString('base64') } },
 });
+const WARMUP_S = 1;
+
+/**
+ * One second of the same paced creates, not counted: opens the keep-alive
+ * connections and warms the JIT on both sides, so the measured run is steady
+ * state rather than a burst of TLS handshakes (which stalls both processes for
+ * hundreds of ms on 2 cores and would dominate the mean).
+ */
+async function pacedWithWarmup(client: Client, count: number, rate: number, progress?: (n: number) => void): Promise<PacedResult> {
+  await pacedCreates(client, rate * WARMUP_S, rate, secretNamed('warmup'));
+  return pacedCreates(client, count, rate, secretNamed('s'), progress);
+}
 
 /** Runs the paced workload against the bare https echo server, using the API server's certificates. */
 async function echoBaseline(pkiDir: string, count: number, rate: number, creds: Client['creds']): Promise<PacedResult> {
-  const p = spawn(process.execPath, [path.join(HERE, 'echo-server.js'), pkiDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = track(spawn(process.execPath, [path.join(HERE, 'echo-server.js'), pkiDir], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     p.stdout!.on('data', (d: Buffer) => {
@@ -126,7 +138,7 @@ async function echoBaseline(pkiDir: string, count: number, rate: number, creds: 
   });
   const client = new Client({ ...creds, server: `https://127.0.0.1:${port}` });
   try {
-    return await pacedCreates(client, count, rate, secret);
+    return await pacedWithWarmup(client, count, rate);
   } finally {
     client.close();
     p.kill('SIGTERM');
@@ -141,7 +153,7 @@ async function measureLatency(r: Results): Promise<void> {
   const echo = await echoBaseline(path.join(server.dataDir, 'pki'), count, rate, server.creds);
   log(`3/6 echo: mean ${echo.meanMs.toFixed(2)} ms, p99 ${echo.p99Ms.toFixed(2)} ms`);
   log(`3/6 ${count} secrets at ${rate}/s against the API server (~${count / rate} s)`);
-  const res = await pacedCreates(client, count, rate, secret, (n) => log(`3/6   sent ${n}/${count}`));
+  const res = await pacedWithWarmup(client, count, rate, (n) => log(`3/6   sent ${n}/${count}`));
   if (r.rss) r.rss.afterLoadMb = rssMb(server.pid);
   await done();
   r.latency = { server: res, echo, rate, count };
@@ -155,14 +167,19 @@ async function measureThroughput(r: Results): Promise<void> {
   const value = 'x'.repeat(valueBytes);
   const { server, client, done } = await serverFor('throughput');
   log(`4/6 ${clients} closed-loop clients creating ConfigMaps for ${seconds} s`);
+  const m0 = await commitMetrics(client);
   const cpu0 = cpuSeconds(server.pid);
   const res = await closedLoopCreates(client, clients, seconds, (c, i) => ({
     path: '/api/v1/namespaces/default/configmaps',
     body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${c}-${i}` }, data: { v: value } },
   }));
   const serverCores = (cpuSeconds(server.pid) - cpu0) / res.seconds;
+  const m1 = await commitMetrics(client);
+  const commits = m1.commits - m0.commits;
+  const storage = commits > 0 ? { commits, meanBatch: (m1.ops - m0.ops) / commits, meanCommitMs: ((m1.seconds - m0.seconds) / commits) * 1000 } : undefined;
   await done();
   log(`4/6 API: ${res.perSecond.toFixed(0)} creates/s, mean ${res.meanMs.toFixed(2)} ms, ${res.errors.length} errors, server used ${serverCores.toFixed(2)} cores`);
+  if (storage) log(`4/6 server storage: ${storage.commits} commits, ${storage.meanBatch.toFixed(2)} writes per commit, ${storage.meanCommitMs.toFixed(2)} ms per commit`);
   log(`4/6 raw better-sqlite3 inserts (WAL, synchronous=FULL, 1 tx each) for ${seconds} s`);
   const sqlite = rawInsertThroughput(clients, seconds, valueBytes);
   log(`4/6 raw SQLite: ${sqlite.perSecond.toFixed(0)} inserts/s`);
@@ -183,7 +200,18 @@ async function measureThroughput(r: Results): Promise<void> {
     }
     log(`4/6 raw etcd: ${etcd.perSecond.toFixed(0)} puts/s, mean ${etcd.meanMs.toFixed(2)} ms`);
   }
-  r.throughput = { server: res, serverCores, sqlite, etcd, etcdVersion: version, clients, valueBytes };
+  r.throughput = { server: res, serverCores, storage, sqlite, etcd, etcdVersion: version, clients, valueBytes };
+}
+
+/** The server's own group-commit counters, from /metrics (absent metrics read as zero). */
+async function commitMetrics(client: Client): Promise<{ commits: number; ops: number; seconds: number }> {
+  const text = (await client.request('GET', '/metrics')).body.toString();
+  const num = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    commits: num('tenantry_storage_commit_batch_size_count'),
+    ops: num('tenantry_storage_commit_batch_size_sum'),
+    seconds: num('tenantry_storage_commit_duration_seconds_sum'),
+  };
 }
 
 function pod(i: number): { path: string; body: unknown } {
@@ -229,17 +257,20 @@ async function measureWatch(r: Results): Promise<void> {
   const watchers = 100;
   const objects = 200;
   const rate = 50;
-  const { client, done } = await serverFor('watch');
+  const { server, client, done } = await serverFor('watch');
   await client.must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } });
   log(`6/6 ${watchers} watchers; creating ${objects} ConfigMaps at ${rate}/s`);
-  const w = await watchFanout(client, 'watched', watchers, objects, rate);
+  const w = await watchFanout(client, 'watched', watchers, objects, rate, server.pid);
   await done();
   r.watch = { ...w, rate };
-  log(`6/6 watch: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms, ${w.events}/${w.expected} events`);
+  log(`6/6 watch: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms, ${w.events}/${w.expected} events; server ${w.serverCores.toFixed(2)} cores, bench client ${w.clientCores.toFixed(2)} cores`);
 }
 
 function machine(): Machine {
-  const fsType = spawnSync('stat', ['-f', '-c', '%T', os.tmpdir()], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const fsType =
+    spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', os.tmpdir()], { encoding: 'utf8' }).stdout?.trim() ||
+    spawnSync('stat', ['-f', '-c', '%T', os.tmpdir()], { encoding: 'utf8' }).stdout?.trim() ||
+    'unknown';
   const osRelease = fs.existsSync('/etc/os-release') ? (/PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type()) : os.type();
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),

@@ -180,6 +180,9 @@ export interface WatchResult {
   /** The creating client's own request latency in the same run. */
   createP50Ms: number;
   createP99Ms: number;
+  /** CPU used while the objects were created and delivered: the server's, and this load generator's (watchers + creator). */
+  serverCores: number;
+  clientCores: number;
 }
 
 const CREATED_AT = /"created-at":"([0-9.]+)"/;
@@ -189,7 +192,7 @@ const CREATED_AT = /"created-at":"([0-9.]+)"/;
  * `rate`/s, each stamped with its send time; each watcher records arrival minus
  * that stamp for every ADDED event.
  */
-export async function watchFanout(client: Client, namespace: string, watchers: number, objects: number, rate: number): Promise<WatchResult> {
+export async function watchFanout(client: Client, namespace: string, watchers: number, objects: number, rate: number, serverPid: number): Promise<WatchResult> {
   const agent = new https.Agent({ ca: client.creds.ca, cert: client.creds.cert, key: client.creds.key, keepAlive: false, maxSockets: watchers + 1 });
   const base = `${client.creds.server}/api/v1/namespaces/${namespace}/configmaps`;
   const lat: number[] = [];
@@ -227,10 +230,17 @@ export async function watchFanout(client: Client, namespace: string, watchers: n
         }),
     ),
   );
+  // Warm-up: a few unstamped objects take the fan-out path through the JIT before we measure it.
+  for (let i = 0; i < 20; i++) {
+    await client.must('POST', `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `warmup-${i}` } });
+    await sleep(1000 / rate);
+  }
   await sleep(200);
   const createLat: number[] = [];
   const interval = 1000 / rate;
   const t0 = nowMs();
+  const cpuServer0 = cpuSeconds(serverPid);
+  const cpuClient0 = process.cpuUsage();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < objects; i++) {
     const wait = t0 + i * interval - nowMs();
@@ -242,6 +252,10 @@ export async function watchFanout(client: Client, namespace: string, watchers: n
   await Promise.all(pending);
   const deadline = nowMs() + 10_000;
   while (lat.length < watchers * objects && nowMs() < deadline) await sleep(20);
+  const elapsed = (nowMs() - t0) / 1000;
+  const cpuClient = process.cpuUsage(cpuClient0);
+  const serverCores = (cpuSeconds(serverPid) - cpuServer0) / elapsed;
+  const clientCores = (cpuClient.user + cpuClient.system) / 1e6 / elapsed;
   for (const r of reqs) r.destroy();
   agent.destroy();
   return {
@@ -253,5 +267,7 @@ export async function watchFanout(client: Client, namespace: string, watchers: n
     maxMs: Math.max(...lat),
     createP50Ms: percentile(createLat, 50),
     createP99Ms: percentile(createLat, 99),
+    serverCores,
+    clientCores,
   };
 }

@@ -49,6 +49,30 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+COMMANDS.kubeconfig = {
+  summary: 'Issue a client-certificate kubeconfig for another user of a tenant control plane',
+  flags: {
+    'data-dir': { type: 'string', help: 'The tenant control plane\'s data directory (required)' },
+    user: { type: 'string', help: 'User name (certificate CN) (required)' },
+    group: { type: 'string', repeat: true, help: 'Group (certificate O)' },
+    out: { type: 'string', help: 'Where to write the kubeconfig', default: 'DATA_DIR/USER.kubeconfig' },
+    days: { type: 'number', help: 'Certificate validity in days', default: '365' },
+  },
+  async run(f) {
+    const { writeUserKubeconfig } = await import('../tenant-apiserver/user-kubeconfig.js');
+    if (!f['data-dir']) throw new FlagError('--data-dir is required');
+    if (!f.user) throw new FlagError('--user is required');
+    const out = await writeUserKubeconfig({
+      dataDir: path.resolve(f['data-dir'] as string),
+      user: f.user as string,
+      groups: (f.group as string[] | undefined) ?? [],
+      out: f.out ? path.resolve(f.out as string) : undefined,
+      days: f.days as number | undefined,
+    });
+    process.stdout.write(`Wrote ${out}\n`);
+  },
+};
+
 async function waitForSignal(log: { info(o: object, m: string): void }, close: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -9,7 +9,7 @@ import { loadOrCreatePki } from './server/pki.js';
 import { renderKubeconfig, writeFileAtomicSync } from '../lib/kubeconfig.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { Registry } from './api/registry.js';
-import { ResourceStore } from './api/store.js';
+import { ResourceStore, type AdmissionPlugin } from './api/store.js';
 import { strategyFor } from './api/strategies/index.js';
 import { loadOpenApiV2 } from './api/openapi/spec.js';
 import { createServer, type RunningServer } from './server/server.js';
@@ -21,6 +21,8 @@ import { ControllerRunner, type Controller } from './controllers/runtime.js';
 import { namespaceController } from './controllers/namespace.js';
 import { ApiError } from './api/errors.js';
 import { decodeKubeProtobuf } from './api/codec/protobuf.js';
+import { createRbac } from './auth/authorizer.js';
+import { reviewHandlers } from './auth/reviews.js';
 import type { UserInfo } from './api/types.js';
 
 /** The Kubernetes release whose API we serve (the vendored OpenAPI document's). */
@@ -40,8 +42,12 @@ export interface ApiServerOptions {
   /** How often compaction runs, in seconds (default 10). */
   compactionIntervalSeconds?: number;
   bookmarkIntervalSeconds?: number;
+  /** 'RBAC' (default) or 'AlwaysAllow' (every authenticated user may do everything). */
+  authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** Extra controllers contributed by other components (local super cluster). */
   extraControllers?: (ctx: ApiServerContext) => Controller[];
+  /** Admission plugins, registered on the store before the server accepts requests. */
+  admission?: (ctx: ApiServerContext) => AdmissionPlugin[];
 }
 
 export interface ApiServerContext {
@@ -76,11 +82,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const registry = new Registry(spec);
   const store = new ResourceStore(kv, strategyFor);
+  for (const p of opts.admission?.({ registry, store, log }) ?? []) store.addAdmission(p);
   const schemas = createSchemaChecker(spec);
   const decoder = new BodyDecoder(schemas);
   decoder.register('application/vnd.kubernetes.protobuf', (body) => decodeKubeProtobuf(body));
   const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   let ready = false;
+  const rbac = createRbac(registry, store);
+  const useRbac = (opts.authorizationMode ?? 'RBAC') === 'RBAC';
   const http = createServer({
     registry,
     store,
@@ -88,6 +97,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     decoder,
     schemaIndex: schemas.index,
     authenticate: createAuthenticator(tokens),
+    authorize: useRbac ? (a) => rbac.policy.authorize(a) : undefined,
+    virtual: reviewHandlers(rbac.policy),
     metrics,
     log,
     openapi: createOpenApiServing(spec, registry),
@@ -111,10 +122,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
   }
+  await rbac.bootstrap();
+  const stopRbacFeed = await rbac.start();
   const ctx: ApiServerContext = { registry, store, log };
   const enabled = new Set(opts.controllers ?? ALL_CONTROLLERS);
   const controllers: Controller[] = [];
   if (enabled.has('namespace')) controllers.push(namespaceController(registry, store));
+  // Aggregated ClusterRoles (admin/edit/view) are part of authorization, not an optional controller.
+  controllers.push(rbac.aggregationController);
   controllers.push(...(opts.extraControllers?.(ctx) ?? []));
   const runners = controllers.map((c) => new ControllerRunner(c, log.child({ controller: c.name })));
   for (const r of runners) await r.start();
@@ -156,6 +171,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       ready = false;
       clearInterval(compactTimer);
       for (const r of runners) r.stop();
+      stopRbacFeed();
       await running.close();
       await kv.close();
     },

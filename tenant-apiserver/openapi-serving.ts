@@ -8,6 +8,7 @@ import type { KubeObject } from './api/types.js';
 import type { OpenApiV2 } from './api/openapi/spec.js';
 import { buildV3Document, buildV3Index, filterV2, listV3GroupVersions, openApiHash, serializeOpenApi } from './api/openapi/v3.js';
 import { checkFields, compileSchemas, decodeErrorMessage, type SchemaIndex } from './api/openapi/schema-check.js';
+import { encodeOpenApiV2Protobuf } from './api/openapi/v2-protobuf.js';
 import type { OpenApiServing } from './server/server.js';
 import type { SchemaChecker } from './server/decode.js';
 
@@ -19,7 +20,7 @@ function servedGvPaths(registry: Registry): Set<string> {
 
 export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenApiServing {
   const v3Cache = new Map<string, { gen: number; body: string; etag: string }>();
-  let v2Cache: { gen: number; body: string; etag: string } | undefined;
+  let v2Cache: { gen: number; body: string; etag: string; protobuf(): Buffer } | undefined;
   const build = (gvPath: string) => {
     const cached = v3Cache.get(gvPath);
     if (cached && cached.gen === registry.generation) return cached;
@@ -33,8 +34,12 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenA
     v2() {
       if (v2Cache && v2Cache.gen === registry.generation) return v2Cache;
       const served = new Set(registry.groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)));
-      const body = serializeOpenApi(filterV2(spec, served));
-      v2Cache = { gen: registry.generation, body, etag: openApiHash(body) };
+      const doc = filterV2(spec, served);
+      const body = serializeOpenApi(doc);
+      // The protobuf form (kubectl <= 1.27; ~2 MB) costs 100-550 ms for the full
+      // document, so it is built on first request and kept with the JSON.
+      let pb: Buffer | undefined;
+      v2Cache = { gen: registry.generation, body, etag: openApiHash(body), protobuf: () => (pb ??= encodeOpenApiV2Protobuf(doc)) };
       return v2Cache;
     },
     v3Index() {

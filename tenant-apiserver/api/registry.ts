@@ -38,6 +38,8 @@ export const SERVED_GROUP_VERSIONS: readonly string[] = [
   'v1',
   'apps/v1',
   'events.k8s.io/v1',
+  'authentication.k8s.io/v1',
+  'authorization.k8s.io/v1',
   'autoscaling/v2',
   'autoscaling/v1',
   'batch/v1',
@@ -63,7 +65,8 @@ export function preferredVersion(group: string): string | undefined {
 // Resources kube-apiserver serves that a tenant control plane deliberately does not:
 // deprecated (componentstatuses), proxies into nodes (proxy, exec, attach,
 // portforward, log — the syncer serves logs later) and token requests (issue 5).
-const UNSERVED_RESOURCES = new Set(['componentstatuses', 'bindings']);
+// tokenreviews arrive with service-account tokens (controllers issue).
+const UNSERVED_RESOURCES = new Set(['componentstatuses', 'bindings', 'tokenreviews']);
 const UNSERVED_SUBRESOURCES = new Set(['proxy', 'exec', 'attach', 'portforward', 'log', 'token', 'approval']);
 
 const SHORT_NAMES: Record<string, string[]> = {
@@ -279,8 +282,9 @@ export class Registry {
     return this.defsByGvk.get(`${group}/${version}/${kind}`);
   }
 
-  isVirtual(info: ResourceInfo): boolean {
-    return VIRTUAL_GROUPS.has(info.group) || (info.group === 'authorization.k8s.io');
+  /** Review APIs: create-only, answered without storage. */
+  isVirtual(info: Pick<ResourceInfo, 'group'>): boolean {
+    return VIRTUAL_GROUPS.has(info.group);
   }
 
   add(info: ResourceInfo): void {

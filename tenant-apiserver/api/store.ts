@@ -72,6 +72,43 @@ export interface WriteContext {
 /** Checks run on every create/update before the strategy's own (schema-derived rules, admission). */
 export type ObjectValidator = (info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined) => FieldError[];
 
+export type AdmissionOperation = 'CREATE' | 'UPDATE';
+
+/** What an admission plugin is asked about (kube's admission.Attributes, trimmed). */
+export interface AdmissionRequest {
+  operation: AdmissionOperation;
+  info: ResourceInfo;
+  namespace: string | undefined;
+  /** The name as requested: empty for a create with generateName (kube's attributes name). */
+  name: string;
+  subresource: string | undefined;
+  user: UserInfo;
+  dryRun: boolean;
+  /** The object about to be stored; mutating plugins may change it in place. */
+  object: KubeObject;
+  /** The stored object, on UPDATE. */
+  oldObject: StoredObject | undefined;
+}
+
+/**
+ * Called once the write has finished (stored or not). Lets a plugin hold a
+ * lock from its check until the write is visible, so checks that read other
+ * objects (quota usage, allocated IPs) stay exact under concurrency.
+ */
+export type AdmissionRelease = () => void;
+
+/**
+ * An admission plugin, in kube's two phases. `admit` (mutating) runs after the
+ * strategy's prepare and defaults, before name generation and validation;
+ * `validate` runs after validation, right before the write. Either may throw an
+ * ApiError to refuse the request, and may return a release function.
+ */
+export interface AdmissionPlugin {
+  name: string;
+  admit?(req: AdmissionRequest): void | AdmissionRelease | Promise<void | AdmissionRelease>;
+  validate?(req: AdmissionRequest): void | AdmissionRelease | Promise<void | AdmissionRelease>;
+}
+
 export interface WatchOptions {
   selection?: Selection;
   resourceVersion?: string;
@@ -88,6 +125,8 @@ export interface ResourceWatch {
 export type StrategyLookup = (info: ResourceInfo) => Strategy;
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+/** Subresources that write spec and status together (kube's BindingREST sets nodeName and PodScheduled at once). */
+const STATUS_WRITING_SUBRESOURCES = new Set(['binding']);
 const RETRIES_ON_CONFLICT = 5;
 
 function gr(info: ResourceInfo): GroupResource {
@@ -114,6 +153,22 @@ export class ResourceStore {
 
   addValidator(v: ObjectValidator): void {
     this.validators.push(v);
+  }
+
+  private admission: AdmissionPlugin[] = [];
+
+  /** Register an admission plugin; plugins run in registration order in each phase. */
+  addAdmission(p: AdmissionPlugin): void {
+    this.admission.push(p);
+  }
+
+  private async runAdmission(phase: 'admit' | 'validate', req: AdmissionRequest, releases: AdmissionRelease[]): Promise<void> {
+    for (const p of this.admission) {
+      const fn = p[phase];
+      if (!fn) continue;
+      const release = await fn.call(p, req);
+      if (typeof release === 'function') releases.push(release);
+    }
   }
 
   // ---- keys -------------------------------------------------------------------------------------------------------
@@ -292,6 +347,21 @@ export class ResourceStore {
   }
 
   async create(info: ResourceInfo, namespace: string | undefined, body: KubeObject, wc: WriteContext): Promise<StoredObject> {
+    const releases: AdmissionRelease[] = [];
+    try {
+      return await this.createAdmitted(info, namespace, body, wc, releases);
+    } finally {
+      releaseAll(releases);
+    }
+  }
+
+  private async createAdmitted(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    body: KubeObject,
+    wc: WriteContext,
+    releases: AdmissionRelease[],
+  ): Promise<StoredObject> {
     const s = this.strategyFor(info);
     const ctx = this.ctxFor(info, wc);
     const obj = deepClone(body);
@@ -318,11 +388,17 @@ export class ResourceStore {
     else delete meta.generation;
     s.prepareForCreate?.(obj, ctx);
     s.defaults?.(obj, ctx);
+    const admission: AdmissionRequest | undefined =
+      this.admission.length > 0
+        ? { operation: 'CREATE', info, namespace: meta.namespace, name: (meta.name as string | undefined) ?? '', subresource: wc.subresource, user: wc.user, dryRun: !!wc.dryRun, object: obj, oldObject: undefined }
+        : undefined;
+    if (admission) await this.runAdmission('admit', admission, releases);
     const generate = !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
     if (generate) meta.name = meta.generateName + randomSuffix();
     s.canonicalize?.(obj, ctx);
     this.validateAll(info, s, obj, undefined, ctx);
     if (info.namespaced) await this.checkNamespace(info, meta.namespace as string, meta.name as string);
+    if (admission) await this.runAdmission('validate', admission, releases);
     if (wc.dryRun) {
       const existing = await this.kv.get(this.key(info, meta.namespace, meta.name as string));
       if (existing) throw alreadyExists(gr(info), meta.name as string);
@@ -360,9 +436,27 @@ export class ResourceStore {
     mutate: (current: StoredObject | undefined) => KubeObject | Promise<KubeObject>,
     wc: WriteContext,
   ): Promise<{ object: StoredObject; created: boolean }> {
+    const releases: AdmissionRelease[] = [];
+    try {
+      return await this.updateAdmitted(info, namespace, name, mutate, wc, releases);
+    } finally {
+      releaseAll(releases);
+    }
+  }
+
+  private async updateAdmitted(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: StoredObject | undefined) => KubeObject | Promise<KubeObject>,
+    wc: WriteContext,
+    releases: AdmissionRelease[],
+  ): Promise<{ object: StoredObject; created: boolean }> {
     const s = this.strategyFor(info);
     const key = this.key(info, namespace, name);
     for (let attempt = 0; ; attempt++) {
+      // A retry re-runs admission: what the last attempt held is let go first.
+      releaseAll(releases);
       const kv = await this.kv.get(key);
       const current = kv ? this.decode(info, kv) : undefined;
       const desired = deepClone(await mutate(current ? deepClone(current) : undefined));
@@ -384,7 +478,7 @@ export class ResourceStore {
       if (wantRv && wantRv !== current.metadata.resourceVersion) {
         throw conflict(gr(info), name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      const next = this.prepareUpdate(info, s, desired, current, wc);
+      const next = await this.prepareUpdate(info, s, desired, current, wc, releases);
       if (sameObject(next, current)) return { object: current, created: false };
       if (wc.dryRun) return { object: { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } } as StoredObject, created: false };
       try {
@@ -408,7 +502,14 @@ export class ResourceStore {
   }
 
   /** Apply the generic update rules and the strategy's; validate. Returns the object to store. */
-  private prepareUpdate(info: ResourceInfo, s: Strategy, desired: KubeObject, current: StoredObject, wc: WriteContext): KubeObject {
+  private async prepareUpdate(
+    info: ResourceInfo,
+    s: Strategy,
+    desired: KubeObject,
+    current: StoredObject,
+    wc: WriteContext,
+    releases: AdmissionRelease[],
+  ): Promise<KubeObject> {
     const ctx = this.ctxFor(info, wc);
     const obj = desired;
     obj.apiVersion = apiVersionOf(info);
@@ -436,7 +537,7 @@ export class ResourceStore {
       obj.metadata = { ...base.metadata, managedFields: meta.managedFields ?? base.metadata?.managedFields };
       if (keepStatus === undefined) delete obj.status;
       else obj.status = keepStatus;
-    } else if (hasStatus) {
+    } else if (hasStatus && !STATUS_WRITING_SUBRESOURCES.has(wc.subresource ?? '')) {
       // The main resource cannot change status when a status subresource exists.
       if (current.status === undefined) delete obj.status;
       else obj.status = deepClone(current.status);
@@ -452,6 +553,11 @@ export class ResourceStore {
     }
     s.prepareForUpdate?.(obj, current, ctx);
     s.defaults?.(obj, ctx);
+    const admission: AdmissionRequest | undefined =
+      this.admission.length > 0
+        ? { operation: 'UPDATE', info, namespace: old.namespace, name: old.name, subresource: wc.subresource, user: wc.user, dryRun: !!wc.dryRun, object: obj, oldObject: current }
+        : undefined;
+    if (admission) await this.runAdmission('admit', admission, releases);
     s.canonicalize?.(obj, ctx);
     // After defaulting, so a sparse PUT that omits defaulted fields is not a spec change.
     if (tracksGeneration(s, obj)) {
@@ -461,6 +567,7 @@ export class ResourceStore {
       delete obj.metadata!.generation;
     }
     this.validateAll(info, s, obj, current, ctx);
+    if (admission) await this.runAdmission('validate', admission, releases);
     return obj;
   }
 
@@ -646,6 +753,11 @@ export function parseResourceVersion(rv: string | undefined): number {
     throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   }
   return Number(rv);
+}
+
+/** Run and forget every release, last acquired first. */
+function releaseAll(releases: AdmissionRelease[]): void {
+  while (releases.length > 0) releases.pop()!();
 }
 
 function randomSuffix(): string {

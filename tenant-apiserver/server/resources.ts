@@ -49,6 +49,8 @@ export interface ResourceDeps {
   decoder: BodyDecoder;
   /** The compiled OpenAPI schemas (strategic merge keys, server-side apply field sets). */
   schemaIndex(): SchemaIndex;
+  /** Create handlers for virtual (review) resources, keyed by group/resource. */
+  virtual: Record<string, (body: KubeObject, user: UserInfo, namespace: string | undefined) => KubeObject>;
   /** Serve a watch stream (server/watch.ts). */
   serveWatch(ctx: ResourceContext, info: ResourceInfo, namespace: string | undefined, selection: Selection | undefined, format: OutputFormat): Promise<void>;
 }
@@ -208,6 +210,12 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
       if (ri.name) throw methodNotAllowed();
       const dryRun = dryRunOf(query);
       const body = await deps.decoder.decodeObject(ctx, info);
+      if (deps.registry.isVirtual(info)) {
+        const handler = deps.virtual[`${info.group}/${info.resource}`];
+        if (!handler) throw methodNotAllowed();
+        send(ctx.res, 201, handler(body, ctx.user, namespace), format);
+        return;
+      }
       const obj = await deps.store.create(info, namespace, body, wc(dryRun));
       send(ctx.res, 201, renderObject(info, obj, format), format, warningHeaders(ctx));
       return;

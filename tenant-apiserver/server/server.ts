@@ -13,6 +13,8 @@ import type { Strategy } from '../api/strategy.js';
 import type { ResourceInfo } from '../api/registry.js';
 import type { UserInfo } from '../api/types.js';
 import type { SchemaIndex } from '../api/openapi/schema-check.js';
+import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from '../api/openapi/v2-protobuf.js';
+import { forbiddenMessage, type Attributes, type Decision } from '../auth/rbac.js';
 import type { Authenticator } from './auth.js';
 import { BodyDecoder } from './decode.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -24,7 +26,8 @@ import { send, sendError, sendRaw } from './respond.js';
 import { serveWatch } from './watch.js';
 
 export interface OpenApiServing {
-  v2(): { body: string; etag: string } | undefined;
+  /** `protobuf()`: the gnostic wire form, built lazily (kubectl <= 1.27 asks only for it). */
+  v2(): { body: string; etag: string; protobuf?(): Buffer } | undefined;
   v3Index(): object;
   v3(gvPath: string): { body: string; etag: string } | undefined;
 }
@@ -36,6 +39,10 @@ export interface ApiServerDeps {
   decoder: BodyDecoder;
   schemaIndex(): SchemaIndex;
   authenticate: Authenticator;
+  /** Authorization (RBAC); absent: every authenticated user may do everything. */
+  authorize?(a: Attributes): Decision;
+  /** Create handlers for the review APIs. */
+  virtual?: ResourceDeps['virtual'];
   metrics: ServerMetrics;
   log: Logger;
   openapi: OpenApiServing;
@@ -52,6 +59,24 @@ export interface ApiServerDeps {
 
 /** Paths anyone may read without credentials, as kube's system:public-info-viewer allows. */
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+function authorizeOrThrow(authorize: (a: Attributes) => Decision, user: UserInfo, ri: ReturnType<typeof parseRequestInfo>, path: string, method: string): void {
+  const a: Attributes = ri.isResourceRequest
+    ? {
+        user,
+        verb: ri.verb,
+        isResourceRequest: true,
+        apiGroup: ri.group,
+        resource: ri.resource,
+        subresource: ri.subresource || undefined,
+        // A namespace's own namespace is itself, as kube's request info says.
+        namespace: ri.namespace || (ri.resource === 'namespaces' && ri.name ? ri.name : undefined),
+        name: ri.name || undefined,
+      }
+    : { user, verb: method.toLowerCase() === 'head' ? 'get' : method.toLowerCase(), isResourceRequest: false, path };
+  if (authorize(a).allowed) return;
+  throw new ApiError(403, 'Forbidden', forbiddenMessage(a), a.isResourceRequest ? { name: a.name, group: a.apiGroup || undefined, kind: a.resource } : undefined);
+}
 
 export interface RunningServer {
   server: https.Server;
@@ -72,6 +97,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     strategyFor: deps.strategyFor,
     decoder: deps.decoder,
     schemaIndex: deps.schemaIndex,
+    virtual: deps.virtual ?? {},
     serveWatch: (ctx, info, ns, sel, format) =>
       serveWatch({ store: deps.store, metrics: deps.metrics, bookmarkIntervalSeconds: deps.bookmarkIntervalSeconds ?? 60, open: openWatches }, ctx, info, ns, sel, format),
   };
@@ -135,11 +161,16 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     if (p === '/openapi/v2') {
       const doc = deps.openapi.v2();
       if (doc) {
-        // Clients asking only for the protobuf form get 406 and fall back to JSON.
-        if (!acceptHas(req.headers.accept, (t) => t === 'application/json' || t === '*/*' || t === 'application/*') && req.headers.accept) {
-          throw new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
+        // JSON or the gnostic protobuf, whichever Accept names first (kube-openapi's negotiation).
+        const form = negotiateOpenApiV2(req.headers.accept);
+        if (form === 'protobuf' && doc.protobuf) {
+          sendRaw(res, 200, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, doc.protobuf(), { ETag: `"${doc.etag}"`, Vary: 'Accept' });
+          return;
         }
-        sendRaw(res, 200, 'application/json', doc.body, { ETag: `"${doc.etag}"` });
+        if (form !== 'json') {
+          throw new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, ' + OPENAPI_V2_PROTOBUF_MEDIA_TYPE);
+        }
+        sendRaw(res, 200, 'application/json', doc.body, { ETag: `"${doc.etag}"`, Vary: 'Accept' });
         return;
       }
     }
@@ -181,6 +212,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
         throw unauthorized();
       }
       user = auth;
+      if (user && deps.authorize) authorizeOrThrow(deps.authorize, user, ri, path, req.method ?? 'GET');
       if (!longRunning) {
         const kind = mutating ? 'mutating' : 'readOnly';
         if (inflight[kind] >= (mutating ? maxMut : maxRO)) {

@@ -11,6 +11,11 @@ export function registerStrategy(group: string, resource: string, s: Strategy): 
   STRATEGIES.set(`${group}/${resource}`, s);
 }
 
+/** Removes a strategy registered at run time (custom resources whose CRD is gone). */
+export function unregisterStrategy(group: string, resource: string): void {
+  STRATEGIES.delete(`${group}/${resource}`);
+}
+
 /** The strategy for a group/resource; resources without one get the generic behaviour ({}). */
 export function strategyFor(info: Pick<ResourceInfo, 'group' | 'resource'>): Strategy {
   return STRATEGIES.get(`${info.group}/${info.resource}`) ?? {};
