@@ -139,7 +139,9 @@ export function render(r: Results): string {
   if (r.rss?.afterLoadMb !== undefined) details.push(`- RSS after the ${r.latency?.count ?? ''} paced secret creates: ${fmt(r.rss.afterLoadMb)} MB.`);
   if (r.latency) {
     const s = r.latency.server;
-    details.push(`- Paced creates: ${s.ok}/${s.sent} succeeded in ${fmt(s.seconds)} s; p50 ${fmt(s.p50Ms, 2)} ms, max ${fmt(s.maxMs, 1)} ms.${s.errors.length ? ` First error: \`${s.errors[0]}\`` : ''}`);
+    details.push(
+      `- Paced creates: ${s.ok}/${s.sent} succeeded in ${fmt(s.seconds)} s; p50 ${fmt(s.p50Ms, 2)} ms, max ${fmt(s.maxMs, 1)} ms; sends left at most ${fmt(s.sendLagP99Ms, 2)} ms after their scheduled time (p99; echo run: ${fmt(r.latency.echo.sendLagP99Ms, 2)} ms).${s.errors.length ? ` First error: \`${s.errors[0]}\`` : ''}`,
+    );
   }
   if (r.throughput) {
     const t = r.throughput;
@@ -177,8 +179,9 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    data dir. Baseline: spawning \`node -e 0\` until it exits.
 2. **Idle RSS**: \`VmRSS\` from \`/proc/PID/status\` 5 s after ready. Baseline: an idle bare \`node\` process.
 3. **Latency at a fixed pace**: secrets created open-loop (each send scheduled at a fixed time whatever the earlier
-   responses did, latency counted from the *scheduled* time, so stalls are not hidden), after 1 s of the same
-   paced creates that are not counted (it opens the keep-alive connections and warms the JIT). Baseline: a bare node
+   responses did, so a stalled server cannot slow the sender down and hide the stall; latency from send to
+   response), after 1 s of the same paced creates that are not counted (it opens the keep-alive connections and
+   warms the JIT). Baseline: a bare node
    \`https\` server with the same certificates that parses the body and answers 201 (\`bench/echo-server.ts\`).
 4. **Durable create throughput**: closed-loop clients creating ConfigMaps for ~10 s; a create is acknowledged only
    after its SQLite commit is fsynced. Baselines: (a) bare better-sqlite3 with WAL + \`synchronous=FULL\`, one

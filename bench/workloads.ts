@@ -20,21 +20,26 @@ export interface PacedResult {
   sent: number;
   ok: number;
   errors: string[];
-  /** Completion minus the *scheduled* send time (no coordinated omission). */
+  /** Response minus send time. */
   meanMs: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** p99 of how late sends left against their schedule. */
+  sendLagP99Ms: number;
   seconds: number;
 }
 
 /**
- * Open loop: request i is sent at t0 + i/rate whatever happened to earlier ones,
- * and its latency counts from that scheduled instant, so a stall shows up in
- * every request queued behind it.
+ * Open loop: request i is sent at t0 + i/rate whatever happened to earlier ones
+ * (sends never wait for responses, so a slow server cannot slow the sender and
+ * hide its stalls: a stall shows up in every request queued behind it).
+ * Latency counts from the actual send; how late sends were against their
+ * schedule (timer granularity, the client's own event loop) is reported apart.
  */
 export async function pacedCreates(client: Client, count: number, rate: number, make: (i: number) => { path: string; body: unknown }, progress?: (done: number) => void): Promise<PacedResult> {
   const lat: number[] = [];
+  const lag: number[] = [];
   const errors: string[] = [];
   const inflight: Promise<void>[] = [];
   const t0 = nowMs() + 20;
@@ -42,16 +47,20 @@ export async function pacedCreates(client: Client, count: number, rate: number, 
   let i = 0;
   while (i < count) {
     const wait = t0 + i * interval - nowMs();
-    if (wait > 1) await sleep(wait - 0.5);
-    const now = nowMs();
+    if (wait > 0) {
+      // Always yield to the event loop (never spin): responses must be read while we wait.
+      await sleep(wait);
+      continue;
+    }
     // Fire everything that is due (timers can be late; we never skip a send).
-    while (i < count && t0 + i * interval <= now + 0.5) {
-      const scheduled = t0 + i * interval;
+    while (i < count && t0 + i * interval <= nowMs()) {
       const { path, body } = make(i);
+      const sent = nowMs();
+      lag.push(sent - (t0 + i * interval));
       inflight.push(
         client.request('POST', path, body).then(
           (r) => {
-            if (r.code === 201) lat.push(nowMs() - scheduled);
+            if (r.code === 201) lat.push(nowMs() - sent);
             else errors.push(`${r.code}: ${r.body.toString().slice(0, 200)}`);
           },
           (e: Error) => void errors.push(e.message),
@@ -70,6 +79,7 @@ export async function pacedCreates(client: Client, count: number, rate: number, 
     p50Ms: percentile(lat, 50),
     p99Ms: percentile(lat, 99),
     maxMs: Math.max(...lat),
+    sendLagP99Ms: percentile(lag, 99),
     seconds: (nowMs() - t0) / 1000,
   };
 }

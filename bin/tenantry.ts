@@ -73,6 +73,88 @@ COMMANDS.kubeconfig = {
   },
 };
 
+COMMANDS.super = {
+  summary: 'Run a local super cluster: the API server plus simulated nodes, scheduler, kubelets and core controllers',
+  flags: {
+    'data-dir': { type: 'string', help: 'Directory for state, certificates and the admin kubeconfig (required)' },
+    listen: { type: 'string', help: 'HOST:PORT to serve HTTPS on; port 0 picks a free port', default: '127.0.0.1:6443' },
+    'kubeconfig-out': { type: 'string', help: 'Where to write the admin kubeconfig once ready', default: 'DATA_DIR/admin.kubeconfig' },
+    'token-auth-file': { type: 'string', help: 'CSV of bearer tokens: token,user,uid,"group1,group2"' },
+    nodes: { type: 'number', help: 'Number of simulated nodes (node-1 … node-N)', default: '3' },
+    'pod-start-delay-ms': { type: 'number', help: 'Delay before a scheduled pod is Running', default: '300' },
+  },
+  async run(f) {
+    const { startSuperCluster } = await import('../local-cluster/super.js');
+    if (!f['data-dir']) throw new FlagError('--data-dir is required');
+    const { host, port } = parseListen((f.listen as string | undefined) ?? '127.0.0.1:6443');
+    const log = createLogger('super');
+    const cluster = await startSuperCluster({
+      dataDir: path.resolve(f['data-dir'] as string),
+      host,
+      port,
+      kubeconfigOut: f['kubeconfig-out'] ? path.resolve(f['kubeconfig-out'] as string) : undefined,
+      tokenAuthFile: f['token-auth-file'] as string | undefined,
+      nodes: f.nodes as number | undefined,
+      podStartDelayMs: f['pod-start-delay-ms'] as number | undefined,
+      log,
+    });
+    process.stdout.write(
+      `Local super cluster ready at ${cluster.url} with ${cluster.nodeNames.length} nodes\n` +
+        `Point kubectl at it:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get nodes\n`,
+    );
+    await waitForSignal(log, () => cluster.close());
+  },
+};
+
+COMMANDS.syncer = {
+  summary: 'Sync tenant control planes onto a shared super cluster (pods forced onto one RuntimeClass)',
+  flags: {
+    'super-kubeconfig': { type: 'string', help: 'Kubeconfig of the super cluster (required)' },
+    tenant: { type: 'string', repeat: true, help: 'NAME=KUBECONFIG of a tenant control plane (required, repeatable)' },
+    'tenant-weight': { type: 'string', repeat: true, help: 'NAME=WEIGHT: the tenant\'s share of the work queue (default 1)' },
+    'runtime-class': { type: 'string', help: 'RuntimeClass every super pod runs with', default: 'kata' },
+    'metrics-listen': { type: 'string', help: 'HOST:PORT serving /metrics, /healthz and /readyz (port 0 picks one)' },
+    'patrol-interval': { type: 'string', help: 'How often a full diff of each tenant against the super cluster runs (0 disables)', default: '60s' },
+    workers: { type: 'number', help: 'Concurrent reconciles', default: '8' },
+  },
+  async run(f) {
+    const { startSyncer, parseTenantFlag, parseDuration } = await import('../syncer/syncer.js');
+    if (!f['super-kubeconfig']) throw new FlagError('--super-kubeconfig is required');
+    const tenantFlags = (f.tenant as string[] | undefined) ?? [];
+    if (tenantFlags.length === 0) throw new FlagError('at least one --tenant NAME=KUBECONFIG is required');
+    const asFlagError = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        throw new FlagError((e as Error).message);
+      }
+    };
+    const tenants = tenantFlags.map((t) => asFlagError(() => parseTenantFlag(t)));
+    for (const w of (f['tenant-weight'] as string[] | undefined) ?? []) {
+      const [name, weight] = w.split('=');
+      const t = tenants.find((x) => x.name === name);
+      if (!t || !Number.isFinite(Number(weight)) || Number(weight) < 1) throw new FlagError(`--tenant-weight must be NAME=WEIGHT for a configured tenant, got ${w}`);
+      t.weight = Number(weight);
+    }
+    const patrolIntervalMs = asFlagError(() => parseDuration((f['patrol-interval'] as string | undefined) ?? '60s'));
+    const metricsListen = f['metrics-listen'] ? parseListen(f['metrics-listen'] as string) : undefined;
+    const log = createLogger('syncer');
+    const syncer = await startSyncer({
+      superKubeconfig: path.resolve(f['super-kubeconfig'] as string),
+      tenants,
+      runtimeClass: (f['runtime-class'] as string | undefined) ?? 'kata',
+      metricsListen,
+      patrolIntervalMs,
+      workers: f.workers as number | undefined,
+      log,
+    });
+    void syncer.ready.then(() =>
+      process.stdout.write(`Syncer running: ${tenants.length} tenant(s) synced${syncer.metricsUrl ? `, metrics at ${syncer.metricsUrl}/metrics` : ''}\n`),
+    );
+    await waitForSignal(log, () => syncer.close());
+  },
+};
+
 async function waitForSignal(log: { info(o: object, m: string): void }, close: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

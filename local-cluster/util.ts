@@ -6,14 +6,21 @@ import { ApiError } from '../tenant-apiserver/api/errors.js';
 import type { UserInfo } from '../tenant-apiserver/api/types.js';
 
 /** The component identities kube's own controllers use, so audit-like traces read the same. */
-export const USERS = {
+export const USERS: {
+  scheduler: UserInfo;
+  endpoints: UserInfo;
+  endpointSlices: UserInfo;
+  quota: UserInfo;
+  apiserver: UserInfo;
+  node: (name: string) => UserInfo;
+} = {
   scheduler: { username: 'system:kube-scheduler', groups: ['system:authenticated'] },
   endpoints: { username: 'system:serviceaccount:kube-system:endpoint-controller', groups: ['system:serviceaccounts', 'system:authenticated'] },
   endpointSlices: { username: 'system:serviceaccount:kube-system:endpointslice-controller', groups: ['system:serviceaccounts', 'system:authenticated'] },
   quota: { username: 'system:serviceaccount:kube-system:resourcequota-controller', groups: ['system:serviceaccounts', 'system:authenticated'] },
   apiserver: { username: 'system:apiserver', groups: ['system:masters'] },
   node: (name: string): UserInfo => ({ username: `system:node:${name}`, groups: ['system:nodes', 'system:authenticated'] }),
-} as const;
+};
 
 /** The served ResourceInfo for group/version/resource; throws when the registry lacks it (a programming error). */
 export function resource(registry: Registry, group: string, version: string, name: string): ResourceInfo {

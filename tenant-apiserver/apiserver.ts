@@ -17,12 +17,17 @@ import { createAuthenticator, loadTokenFile } from './server/auth.js';
 import { BodyDecoder } from './server/decode.js';
 import { createMetrics } from './server/metrics.js';
 import { createOpenApiServing, createSchemaChecker } from './openapi-serving.js';
+import { CustomResourceRuntime } from './crd/controller.js';
 import { ControllerRunner, type Controller } from './controllers/runtime.js';
 import { namespaceController } from './controllers/namespace.js';
 import { ApiError } from './api/errors.js';
 import { decodeKubeProtobuf } from './api/codec/protobuf.js';
 import { createRbac } from './auth/authorizer.js';
 import { reviewHandlers } from './auth/reviews.js';
+import { ServiceAccountTokens } from './auth/serviceaccount-tokens.js';
+import { serviceAccountController } from './controllers/serviceaccounts.js';
+import { WORKLOAD_CONTROLLERS, workloadControllers } from './controllers/workloads.js';
+import { sendRaw } from './server/respond.js';
 import type { UserInfo } from './api/types.js';
 
 /** The Kubernetes release whose API we serve (the vendored OpenAPI document's). */
@@ -65,7 +70,7 @@ export interface ApiServer extends ApiServerContext {
 }
 
 const SYSTEM: UserInfo = { username: 'system:apiserver', groups: ['system:masters'] };
-export const ALL_CONTROLLERS = ['namespace'];
+export const ALL_CONTROLLERS = ['namespace', 'serviceaccount', ...WORKLOAD_CONTROLLERS];
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -83,12 +88,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const registry = new Registry(spec);
   const store = new ResourceStore(kv, strategyFor);
   for (const p of opts.admission?.({ registry, store, log }) ?? []) store.addAdmission(p);
-  const schemas = createSchemaChecker(spec);
+  // CRDs: serving custom resources (registry, strategies, printers, OpenAPI, decoder pruning).
+  const crds = new CustomResourceRuntime({ registry, store, spec, log: log.child({ controller: 'customresourcedefinitions' }) });
+  const schemas = crds.schemaChecker(createSchemaChecker(spec));
   const decoder = new BodyDecoder(schemas);
   decoder.register('application/vnd.kubernetes.protobuf', (body) => decodeKubeProtobuf(body));
   const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   let ready = false;
   const rbac = createRbac(registry, store);
+  const saTokens = ServiceAccountTokens.loadOrCreate(opts.dataDir);
   const useRbac = (opts.authorizationMode ?? 'RBAC') === 'RBAC';
   const http = createServer({
     registry,
@@ -96,12 +104,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     strategyFor,
     decoder,
     schemaIndex: schemas.index,
-    authenticate: createAuthenticator(tokens),
+    authenticate: createAuthenticator(tokens, [(t) => saTokens.authenticate(t)]),
+    subresourceCreate: {
+      '/serviceaccounts/token': (body, sa) => saTokens.issue(sa, body),
+    },
+    extraRoutes: [
+      (_req, res, p) => {
+        if (p === '/.well-known/openid-configuration') sendRaw(res, 200, 'application/json', JSON.stringify(saTokens.openidConfiguration()));
+        else if (p === '/openid/v1/jwks') sendRaw(res, 200, 'application/jwk-set+json', JSON.stringify(saTokens.jwks()));
+        else return false;
+        return true;
+      },
+    ],
     authorize: useRbac ? (a) => rbac.policy.authorize(a) : undefined,
     virtual: reviewHandlers(rbac.policy),
     metrics,
     log,
-    openapi: createOpenApiServing(spec, registry),
+    openapi: createOpenApiServing(spec, registry, crds.openapi()),
     version: KUBE_VERSION,
     tls: { key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.caPem },
     bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds,
@@ -124,12 +143,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
   await rbac.bootstrap();
   const stopRbacFeed = await rbac.start();
+  // Tokens are valid only while their service account (same UID) exists.
+  const saWatch = await store.watch(registry.get('', 'v1', 'serviceaccounts')!, undefined, { resourceVersion: '' }, (type, sa) => {
+    const key = `${sa.metadata.namespace}/${sa.metadata.name}`;
+    if (type === 'DELETED') saTokens.liveAccounts.delete(key);
+    else saTokens.liveAccounts.set(key, sa.metadata.uid);
+  });
   const ctx: ApiServerContext = { registry, store, log };
   const enabled = new Set(opts.controllers ?? ALL_CONTROLLERS);
   const controllers: Controller[] = [];
   if (enabled.has('namespace')) controllers.push(namespaceController(registry, store));
+  if (enabled.has('serviceaccount')) controllers.push(serviceAccountController(registry, store, pki.caPem));
+  controllers.push(...workloadControllers(registry, store, enabled, log));
   // Aggregated ClusterRoles (admin/edit/view) are part of authorization, not an optional controller.
   controllers.push(rbac.aggregationController);
+  // Like kube's apiextensions-apiserver, CRD establishing/finalizing is part of serving, not optional.
+  controllers.push(crds.controller());
   controllers.push(...(opts.extraControllers?.(ctx) ?? []));
   const runners = controllers.map((c) => new ControllerRunner(c, log.child({ controller: c.name })));
   for (const r of runners) await r.start();
@@ -172,6 +201,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       clearInterval(compactTimer);
       for (const r of runners) r.stop();
       stopRbacFeed();
+      saWatch.stop();
       await running.close();
       await kv.close();
     },

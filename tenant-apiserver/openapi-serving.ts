@@ -5,7 +5,7 @@
 
 import type { Registry, ResourceInfo } from './api/registry.js';
 import type { KubeObject } from './api/types.js';
-import type { OpenApiV2 } from './api/openapi/spec.js';
+import type { OpenApiV2, PathItem, SchemaObject } from './api/openapi/spec.js';
 import { buildV3Document, buildV3Index, filterV2, listV3GroupVersions, openApiHash, serializeOpenApi } from './api/openapi/v3.js';
 import { checkFields, compileSchemas, decodeErrorMessage, type SchemaIndex } from './api/openapi/schema-check.js';
 import { encodeOpenApiV2Protobuf } from './api/openapi/v2-protobuf.js';
@@ -18,14 +18,24 @@ function servedGvPaths(registry: Registry): Set<string> {
   return out;
 }
 
-export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenApiServing {
+/**
+ * OpenAPI contributed at run time (CRDs): v2-style paths and definitions per
+ * /openapi/v3 key. Whoever changes it bumps registry.generation, so the
+ * documents below are rebuilt.
+ */
+export interface ExtraOpenApi {
+  groupVersions(): ReadonlyMap<string, { paths: Record<string, PathItem>; definitions: Record<string, SchemaObject> }>;
+}
+
+export function createOpenApiServing(spec: OpenApiV2, registry: Registry, extra?: ExtraOpenApi): OpenApiServing {
   const v3Cache = new Map<string, { gen: number; body: string; etag: string }>();
   let v2Cache: { gen: number; body: string; etag: string; protobuf(): Buffer } | undefined;
   const build = (gvPath: string) => {
     const cached = v3Cache.get(gvPath);
     if (cached && cached.gen === registry.generation) return cached;
     if (!servedGvPaths(registry).has(gvPath)) return undefined;
-    const body = serializeOpenApi(buildV3Document(spec, gvPath));
+    const more = extra?.groupVersions().get(gvPath);
+    const body = serializeOpenApi(buildV3Document(spec, gvPath, more ? { extraPaths: more.paths, extraSchemas: more.definitions } : {}));
     const entry = { gen: registry.generation, body, etag: openApiHash(body) };
     v3Cache.set(gvPath, entry);
     return entry;
@@ -34,7 +44,18 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenA
     v2() {
       if (v2Cache && v2Cache.gen === registry.generation) return v2Cache;
       const served = new Set(registry.groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)));
-      const doc = filterV2(spec, served);
+      let doc = filterV2(spec, served);
+      const more = extra?.groupVersions();
+      if (more && more.size > 0) {
+        // Custom resources' paths and definitions join the built-in ones (v2 is one document).
+        const paths = { ...doc.paths };
+        const definitions = { ...doc.definitions };
+        for (const gv of more.values()) {
+          Object.assign(paths, gv.paths);
+          Object.assign(definitions, gv.definitions);
+        }
+        doc = { ...doc, paths, definitions };
+      }
       const body = serializeOpenApi(doc);
       // The protobuf form (kubectl <= 1.27; ~2 MB) costs 100-550 ms for the full
       // document, so it is built on first request and kept with the JSON.
@@ -44,7 +65,7 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry): OpenA
     },
     v3Index() {
       const served = servedGvPaths(registry);
-      const paths = listV3GroupVersions(spec).filter((p) => served.has(p));
+      const paths = [...listV3GroupVersions(spec), ...(extra?.groupVersions().keys() ?? [])].filter((p) => served.has(p));
       return buildV3Index(paths, (p) => build(p)?.etag ?? '');
     },
     v3(gvPath) {

@@ -31,6 +31,8 @@ export interface ResourceInfo {
   storage: { group: string; resource: string; version: string };
   /** Served from a CRD rather than built in. */
   custom?: boolean;
+  /** CRD scale subresource: where replicas and the selector live (built-ins use spec.replicas / status.replicas). */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }
 
 /** The group-versions a tenant control plane serves (the issue's list), in discovery order. */
@@ -51,6 +53,8 @@ export const SERVED_GROUP_VERSIONS: readonly string[] = [
   'coordination.k8s.io/v1',
   'node.k8s.io/v1',
   'discovery.k8s.io/v1',
+  // CustomResourceDefinitions (tenant-apiserver/crd/ serves the resources they define).
+  'apiextensions.k8s.io/v1',
 ];
 
 /** The version a group prefers (first served) — discovery's preferredVersion. */
@@ -67,7 +71,7 @@ export function preferredVersion(group: string): string | undefined {
 // portforward, log — the syncer serves logs later) and token requests (issue 5).
 // tokenreviews arrive with service-account tokens (controllers issue).
 const UNSERVED_RESOURCES = new Set(['componentstatuses', 'bindings', 'tokenreviews']);
-const UNSERVED_SUBRESOURCES = new Set(['proxy', 'exec', 'attach', 'portforward', 'log', 'token', 'approval']);
+const UNSERVED_SUBRESOURCES = new Set(['proxy', 'exec', 'attach', 'portforward', 'log', 'approval']);
 
 const SHORT_NAMES: Record<string, string[]> = {
   'configmaps': ['cm'],

@@ -196,6 +196,9 @@ export class ResourceStore {
       const s = this.strategyFor(this.storageInfo(info));
       obj = s.convert ? s.convert(obj, apiVersionOf(info)) : obj;
     }
+    // Hook (CRDs): custom resources get structural pruning and defaults on read.
+    const onRead = this.strategyFor(info).onRead;
+    if (onRead) obj = onRead(obj, info);
     return obj as StoredObject;
   }
 
@@ -613,6 +616,8 @@ export class ResourceStore {
       const grace = meta.deletionTimestamp ? 0 : (s.gracePeriodSeconds?.(current, opts.gracePeriodSeconds) ?? 0);
       const next = deepClone(current) as KubeObject;
       const deferred = s.deferDeletion?.(next) ?? false;
+      // Hook (CRDs): finalizers deferDeletion adds (customresourcecleanup) are kept.
+      for (const f of next.metadata?.finalizers ?? []) if (!finalizers.includes(f)) finalizers.push(f);
       const needsUpdate = finalizers.length > 0 || grace > 0 || deferred;
       try {
         if (needsUpdate) {

@@ -56,4 +56,9 @@ export interface Strategy {
   returnDeletedObject?: boolean;
   /** Convert a stored object to another served version of the same resource. */
   convert?(obj: KubeObject, toVersion: string): KubeObject;
+  /**
+   * Runs on every object read from storage, after conversion (custom resources:
+   * pruning and schema defaults apply on read too, as kube's storage codec does). May mutate.
+   */
+  onRead?(obj: KubeObject, info: ResourceInfo): KubeObject;
 }

@@ -112,8 +112,10 @@ export interface ClaimContext {
   user: UserInfo;
   /** Whether a dependent belongs to the owner by label (the owner's selector). */
   matches(o: StoredObject): boolean;
-  /** Re-read the owner before the first adoption (kube's RecheckDeletionTimestamp). */
+  /** Re-read the owner before the first adoption (kube's RecheckDeletionTimestamp); undefined forbids adopting. */
   recheck?: () => Promise<StoredObject | undefined>;
+  /** A finalizer adopted dependents get (Jobs track their pods with one). */
+  adoptFinalizer?: string;
 }
 
 /**
@@ -166,7 +168,10 @@ async function adopt(ctx: ClaimContext, o: StoredObject): Promise<StoredObject |
           return cur;
         }
         const refs = (cur.metadata.ownerReferences ?? []).filter((x) => x.uid !== ref.uid);
-        return { ...cur, metadata: { ...cur.metadata, ownerReferences: [...refs, ref] } };
+        const meta = { ...cur.metadata, ownerReferences: [...refs, ref] };
+        const f = ctx.adoptFinalizer;
+        if (f && !(meta.finalizers ?? []).includes(f)) meta.finalizers = [...(meta.finalizers ?? []), f];
+        return { ...cur, metadata: meta };
       },
       { user: ctx.user },
     ),

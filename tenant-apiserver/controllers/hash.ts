@@ -52,9 +52,27 @@ export function stableJson(v: unknown): string {
 
 const enc = new TextEncoder();
 
+/**
+ * Drop what a Go struct cannot tell apart from absent: null members (a zero
+ * creationTimestamp arrives as `null` in templates kubectl sends back) and empty
+ * lists (apimachinery's semantic equality treats nil and empty slices alike).
+ */
+export function semanticNormalize(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(semanticNormalize);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x === null || x === undefined || (Array.isArray(x) && x.length === 0)) continue;
+      out[k] = semanticNormalize(x);
+    }
+    return out;
+  }
+  return v;
+}
+
 /** controller.ComputeHash for a pod template (the Deployment's pod-template-hash). */
 export function podTemplateHash(template: unknown, collisionCount?: number | null): string {
-  let h = fnv32a(enc.encode(stableJson(template ?? {})));
+  let h = fnv32a(enc.encode(stableJson(semanticNormalize(template ?? {}))));
   if (collisionCount !== undefined && collisionCount !== null) {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);

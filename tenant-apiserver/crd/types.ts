@@ -206,3 +206,8 @@ export function servedVersions(crd: CustomResourceDefinition): CRDVersion[] {
     .filter((v) => v.served === true && typeof v.name === 'string')
     .sort((a, b) => compareVersions(a.name!, b.name!));
 }
+
+/** The value when it is a JSON object, keeping its declared type (isObject would widen it to a record). */
+export function objectOr<T extends object>(v: T | null | undefined): T | undefined {
+  return isObject(v) ? (v as T) : undefined;
+}

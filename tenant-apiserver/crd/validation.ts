@@ -14,6 +14,7 @@ import { validateDefaults, validateOpenApiSubset, validateStructural } from './s
 import { parseJsonPath } from './jsonpath.js';
 import {
   isConditionTrue,
+  objectOr,
   schemaOf,
   specOf,
   versionsOf,
@@ -104,8 +105,8 @@ function validatePrinterColumn(c: PrinterColumn, path: string): FieldError[] {
 
 function validateSubresources(sr: CRDVersion['subresources'], path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!isObject(sr) || !isObject(sr.scale)) return errs;
-  const sc = sr.scale;
+  const sc = objectOr(objectOr(sr)?.scale);
+  if (!sc) return errs;
   const check = (field: string, v: string | undefined, prefixes: string[], detail: string, need: boolean) => {
     const f = `${path}.scale.${field}`;
     if (!v) {
@@ -196,7 +197,7 @@ function validateApiApproval(crd: CustomResourceDefinition): FieldError[] {
 export function validateCrd(crd: CustomResourceDefinition): FieldError[] {
   const errs: FieldError[] = [];
   const spec = specOf(crd);
-  const names = isObject(spec.names) ? spec.names : {};
+  const names: CRDNames = objectOr(spec.names) ?? {};
   const group = str(spec.group);
   const name = str(crd.metadata?.name);
   if (name && name !== `${str(names.plural)}.${group}`) errs.push(invalid('metadata.name', name, 'must be spec.names.plural+"."+spec.group'));
@@ -311,8 +312,9 @@ function claimedNames(crd: CustomResourceDefinition): { resources: Set<string>; 
   const resources = new Set<string>();
   const kinds = new Set<string>();
   const shortNames = new Set<string>();
-  for (const n of [crd.spec?.names, crd.status?.acceptedNames]) {
-    if (!isObject(n)) continue;
+  for (const raw of [crd.spec?.names, crd.status?.acceptedNames]) {
+    const n = objectOr(raw);
+    if (!n) continue;
     for (const r of [n.plural, n.singular]) if (r) resources.add(r);
     for (const s of Array.isArray(n.shortNames) ? n.shortNames : []) {
       resources.add(s);
@@ -333,7 +335,7 @@ export function nameCollisions(crd: CustomResourceDefinition, others: readonly C
   const errs: FieldError[] = [];
   const spec = specOf(crd);
   const group = str(spec.group);
-  const names = isObject(spec.names) ? spec.names : {};
+  const names: CRDNames = objectOr(spec.names) ?? {};
   const self = str(crd.metadata?.name);
   const shortNames = Array.isArray(names.shortNames) ? names.shortNames : [];
   const seenErr = new Set<string>();

@@ -51,6 +51,12 @@ export interface ResourceDeps {
   schemaIndex(): SchemaIndex;
   /** Create handlers for virtual (review) resources, keyed by group/resource. */
   virtual: Record<string, (body: KubeObject, user: UserInfo, namespace: string | undefined) => KubeObject>;
+  /**
+   * Create-style subresources whose kind differs from the parent (serviceaccounts/token,
+   * pods/binding, pods/eviction), keyed group/resource/subresource: given the decoded
+   * body and the parent object, they act and return the response object.
+   */
+  subresourceCreate: Record<string, (body: KubeObject, parent: StoredObject, ctx: ResourceContext) => Promise<KubeObject> | KubeObject>;
   /** Serve a watch stream (server/watch.ts). */
   serveWatch(ctx: ResourceContext, info: ResourceInfo, namespace: string | undefined, selection: Selection | undefined, format: OutputFormat): Promise<void>;
 }
@@ -299,6 +305,14 @@ async function handleSubresource(deps: ResourceDeps, ctx: ResourceContext, info:
   if (sub.name === 'scale') return scaleHandlers(deps, ctx, info, namespace);
   const format = negotiate(ctx.req.headers.accept, query, [...OBJECT_TRANSFORMS]);
   const wc = { user: ctx.user, dryRun: dryRunOf(query), subresource: sub.name };
+  const special = deps.subresourceCreate[`${info.group}/${info.resource}/${sub.name}`];
+  if (special && ri.verb === 'create') {
+    const subInfo: ResourceInfo = { ...info, group: sub.group, version: sub.version, kind: sub.kind, definition: deps.registry.definitionFor(sub.group, sub.version, sub.kind) };
+    const body = await deps.decoder.decodeObject(ctx, subInfo);
+    const parent = await deps.store.get(info, namespace, ri.name);
+    send(ctx.res, 201, await special(body, parent, ctx), format, warningHeaders(ctx));
+    return;
+  }
   // status, finalize, ephemeralcontainers, resize: the parent kind, written through the subresource rules.
   if (sub.kind !== info.kind) throw methodNotAllowed(`subresource ${sub.name} is not supported by this server yet`);
   switch (ri.verb) {

@@ -9,6 +9,7 @@ import { parseJsonStrict } from '../api/codec/json.js';
 import { applyJsonPatch } from '../api/patch/json-patch.js';
 import { applyMergePatch } from '../api/patch/merge-patch.js';
 import { negotiate } from './negotiate.js';
+import { getPath, setPath } from '../crd/jsonpath.js';
 import { send } from './respond.js';
 import type { ResourceContext, ResourceDeps } from './resources.js';
 
@@ -20,7 +21,9 @@ interface Scale {
   status: { replicas: number; selector?: string };
 }
 
-export function toScale(obj: StoredObject): Scale {
+export function toScale(obj: StoredObject, info?: ResourceInfo): Scale {
+  // Hook (CRDs): a custom resource's scale subresource names where replicas and the selector live.
+  if (info?.scale) return customScale(obj, info.scale);
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj.status ?? {}) as { replicas?: number };
   let selector: string | undefined;
@@ -40,6 +43,19 @@ export function toScale(obj: StoredObject): Scale {
   };
 }
 
+function customScale(obj: StoredObject, paths: NonNullable<ResourceInfo['scale']>): Scale {
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const selector = paths.labelSelectorPath ? getPath(obj, paths.labelSelectorPath) : undefined;
+  const m = obj.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: num(getPath(obj, paths.specReplicasPath)) },
+    status: { replicas: num(getPath(obj, paths.statusReplicasPath)), ...(typeof selector === 'string' ? { selector } : {}) },
+  };
+}
+
 export async function scaleHandlers(deps: ResourceDeps, ctx: ResourceContext, info: ResourceInfo, namespace: string | undefined): Promise<void> {
   const { ri, query } = ctx;
   const format = negotiate(ctx.req.headers.accept, query, []);
@@ -52,25 +68,29 @@ export async function scaleHandlers(deps: ResourceDeps, ctx: ResourceContext, in
       ri.name,
       (current) => {
         if (!current) throw notFound(gr, ri.name);
-        const scale = newScale(toScale(current)) as KubeObject;
+        const scale = newScale(toScale(current, info)) as KubeObject;
         if (!isObject(scale) || !isObject(scale.spec)) throw badRequest('Scale spec is required');
         const replicas = (scale.spec as { replicas?: unknown }).replicas;
         const rv = scale.metadata?.resourceVersion;
         if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
           throw badRequest(`Scale.autoscaling "${ri.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
         }
-        const next: KubeObject = { ...current, spec: { ...(current.spec as object), replicas: replicas ?? 0 } };
+        let next: KubeObject = { ...current, spec: { ...(current.spec as object), replicas: replicas ?? 0 } };
+        if (info.scale) {
+          next = structuredClone(current) as KubeObject;
+          setPath(next, info.scale.specReplicasPath, replicas ?? 0);
+        }
         // A resourceVersion in the Scale body is a precondition on the parent.
         next.metadata = { ...current.metadata, resourceVersion: typeof rv === 'string' && rv !== '' ? rv : undefined };
         return next;
       },
       { user: ctx.user, dryRun },
     );
-    send(ctx.res, 200, toScale(r.object), format);
+    send(ctx.res, 200, toScale(r.object, info), format);
   };
   switch (ri.verb) {
     case 'get':
-      send(ctx.res, 200, toScale(await deps.store.get(info, namespace, ri.name)), format);
+      send(ctx.res, 200, toScale(await deps.store.get(info, namespace, ri.name), info), format);
       return;
     case 'update': {
       const { value } = parseJsonStrict(await deps.decoder.readBody(ctx));

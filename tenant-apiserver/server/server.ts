@@ -43,6 +43,7 @@ export interface ApiServerDeps {
   authorize?(a: Attributes): Decision;
   /** Create handlers for the review APIs. */
   virtual?: ResourceDeps['virtual'];
+  subresourceCreate?: ResourceDeps['subresourceCreate'];
   metrics: ServerMetrics;
   log: Logger;
   openapi: OpenApiServing;
@@ -98,6 +99,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     decoder: deps.decoder,
     schemaIndex: deps.schemaIndex,
     virtual: deps.virtual ?? {},
+    subresourceCreate: deps.subresourceCreate ?? {},
     serveWatch: (ctx, info, ns, sel, format) =>
       serveWatch({ store: deps.store, metrics: deps.metrics, bookmarkIntervalSeconds: deps.bookmarkIntervalSeconds ?? 60, open: openWatches }, ctx, info, ns, sel, format),
   };

@@ -71,7 +71,10 @@ function hex4(c: number): string {
 }
 
 /** A JSON string literal as Go's encoding/json writes it (HTML-safe, invalid UTF-16 → U+FFFD). */
+const PLAIN = /^[\x20-\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;
+
 export function goJsonString(s: string): string {
+  if (PLAIN.test(s)) return '"' + s + '"';
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -254,9 +257,19 @@ export function fieldElement(name: string): FieldElement {
 
 /** An associative-list key; `fields` need not be sorted. */
 export function keyElement(fields: ReadonlyArray<readonly [string, Json]>): KeyElement {
-  const sorted = fields.length < 2 ? fields : [...fields].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  const s = 'k:{' + sorted.map(([n, v]) => goJsonString(n) + ':' + goJson(v)).join(',') + '}';
-  return { t: 1, fields: sorted, s };
+  let sorted = fields;
+  for (let i = 1; i < fields.length; i++) {
+    if (fields[i - 1]![0] > fields[i]![0]) {
+      sorted = [...fields].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+      break;
+    }
+  }
+  let s = 'k:{';
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0) s += ',';
+    s += goJsonString(sorted[i]![0]) + ':' + goJson(sorted[i]![1]);
+  }
+  return { t: 1, fields: sorted, s: s + '}' };
 }
 
 export function valueElement(value: Json): ValueElement {
@@ -357,25 +370,27 @@ export function parsePathElement(s: string): PathElement | null {
 // ---------------------------------------------------------------------------
 // Sets
 
-interface Child {
+/** One path element under a set: owned itself (`member`), and/or leading to owned paths below (`set`). */
+export interface SetNode {
   readonly pe: PathElement;
-  readonly set: FieldSet;
+  member: boolean;
+  set: FieldSet | null;
 }
 
-function byPE<T extends { pe: PathElement } | PathElement>(pick: (x: T) => PathElement): (a: T, b: T) => number {
-  return (a, b) => comparePE(pick(a), pick(b));
+function sortNodes(a: SetNode, b: SetNode): number {
+  return comparePE(a.pe, b.pe);
 }
-const sortMembers = byPE<PathElement>((x) => x);
-const sortChildren = byPE<Child>((x) => x.pe);
 
 /**
- * fieldpath.Set: `members` are owned paths ending here, `children` lead to
- * deeper members (a child does not imply membership). Sets are treated as
- * immutable once built: operations share unchanged subtrees.
+ * fieldpath.Set. Go keeps `Members` and `Children` apart; here one map holds a
+ * node per path element with both facts, which halves the allocations. A
+ * child set is never empty. Sets are treated as immutable once built:
+ * operations share unchanged subtrees, and return `this` (or the other
+ * operand) when the result is the same set, so an owner whose fields did not
+ * change keeps its set object and its cached FieldsV1 encoding.
  */
 export class FieldSet {
-  readonly members = new Map<string, PathElement>();
-  readonly children = new Map<string, Child>();
+  private readonly nodes = new Map<string, SetNode>();
 
   static of(...paths: Path[]): FieldSet {
     const s = new FieldSet();
@@ -383,23 +398,33 @@ export class FieldSet {
     return s;
   }
 
+  // Building (only on a set under construction).
+
   addMember(pe: PathElement): void {
-    this.members.set(pe.s, pe);
+    const n = this.nodes.get(pe.s);
+    if (n === undefined) this.nodes.set(pe.s, { pe, member: true, set: null });
+    else n.member = true;
   }
 
-  /** The child set for pe, created if missing (building only). */
-  descend(pe: PathElement): FieldSet {
-    let c = this.children.get(pe.s);
-    if (c === undefined) {
-      c = { pe, set: new FieldSet() };
-      this.children.set(pe.s, c);
-    }
-    return c.set;
-  }
-
-  /** Attach a built subset (dropped when empty). */
+  /** Attach a built subset under pe (ignored when empty). */
   attach(pe: PathElement, set: FieldSet): void {
-    if (!set.empty()) this.children.set(pe.s, { pe, set });
+    if (set.empty()) return;
+    const n = this.nodes.get(pe.s);
+    if (n === undefined) this.nodes.set(pe.s, { pe, member: false, set });
+    else n.set = n.set === null ? set : n.set.union(set);
+  }
+
+  private descend(pe: PathElement): FieldSet {
+    let n = this.nodes.get(pe.s);
+    if (n === undefined) {
+      n = { pe, member: false, set: new FieldSet() };
+      this.nodes.set(pe.s, n);
+    } else if (n.set === null) n.set = new FieldSet();
+    return n.set!;
+  }
+
+  private put(n: SetNode): void {
+    this.nodes.set(n.pe.s, n);
   }
 
   insert(p: Path): void {
@@ -409,146 +434,224 @@ export class FieldSet {
     s.addMember(p[p.length - 1]!);
   }
 
+  // Queries.
+
   has(p: Path): boolean {
     if (p.length === 0) return false;
-    let s: FieldSet | undefined = this;
+    let s: FieldSet | null = this;
     for (let i = 0; i < p.length - 1; i++) {
-      s = s.children.get(p[i]!.s)?.set;
-      if (s === undefined) return false;
+      s = s.nodes.get(p[i]!.s)?.set ?? null;
+      if (s === null) return false;
     }
-    return s.members.has(p[p.length - 1]!.s);
+    return s.nodes.get(p[p.length - 1]!.s)?.member === true;
   }
 
   hasMember(pe: PathElement): boolean {
-    return this.members.has(pe.s);
+    return this.nodes.get(pe.s)?.member === true;
+  }
+
+  hasChildren(pe: PathElement): boolean {
+    const set = this.nodes.get(pe.s)?.set;
+    return set !== undefined && set !== null && !set.empty();
   }
 
   withPrefix(pe: PathElement): FieldSet {
-    return this.children.get(pe.s)?.set ?? EMPTY;
+    return this.nodes.get(pe.s)?.set ?? EMPTY;
+  }
+
+  /** The nodes, unordered. */
+  entries(): IterableIterator<SetNode> {
+    return this.nodes.values();
   }
 
   empty(): boolean {
-    if (this.members.size > 0) return false;
-    for (const c of this.children.values()) if (!c.set.empty()) return false;
+    for (const n of this.nodes.values()) {
+      if (n.member) return false;
+      if (n.set !== null && !n.set.empty()) return false;
+    }
     return true;
   }
 
   size(): number {
-    let n = this.members.size;
-    for (const c of this.children.values()) n += c.set.size();
-    return n;
+    let k = 0;
+    for (const n of this.nodes.values()) {
+      if (n.member) k++;
+      if (n.set !== null) k += n.set.size();
+    }
+    return k;
   }
+
+  // Algebra.
 
   union(o: FieldSet): FieldSet {
     if (o === this || o.empty()) return this;
     if (this.empty()) return o;
+    let changed = false;
     const out = new FieldSet();
-    for (const [k, pe] of this.members) out.members.set(k, pe);
-    for (const [k, pe] of o.members) out.members.set(k, pe);
-    for (const [k, c] of this.children) {
-      const oc = o.children.get(k);
-      out.children.set(k, oc === undefined ? c : { pe: c.pe, set: c.set.union(oc.set) });
+    for (const n of this.nodes.values()) {
+      const on = o.nodes.get(n.pe.s);
+      if (on === undefined) {
+        out.put(n);
+        continue;
+      }
+      const member = n.member || on.member;
+      const set = n.set === null ? on.set : on.set === null ? n.set : n.set.union(on.set);
+      if (member === n.member && set === n.set) out.put(n);
+      else {
+        changed = true;
+        out.put({ pe: n.pe, member, set });
+      }
     }
-    for (const [k, c] of o.children) if (!this.children.has(k)) out.children.set(k, c);
-    return out;
+    for (const on of o.nodes.values()) {
+      if (!this.nodes.has(on.pe.s)) {
+        out.put(on);
+        changed = true;
+      }
+    }
+    return changed ? out : this;
   }
 
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    const [small, big] = this.members.size <= o.members.size ? [this, o] : [o, this];
-    for (const [k, pe] of small.members) if (big.members.has(k)) out.members.set(k, pe);
-    for (const [k, c] of this.children) {
-      const oc = o.children.get(k);
-      if (oc === undefined) continue;
-      const r = c.set.intersection(oc.set);
-      if (!r.empty()) out.children.set(k, { pe: c.pe, set: r });
+    const [small, big] = this.nodes.size <= o.nodes.size ? [this, o] : [o, this];
+    for (const n of small.nodes.values()) {
+      const on = big.nodes.get(n.pe.s);
+      if (on === undefined) continue;
+      const member = n.member && on.member;
+      let set = n.set !== null && on.set !== null ? n.set.intersection(on.set) : null;
+      if (set !== null && set.empty()) set = null;
+      if (member || set !== null) out.put({ pe: n.pe, member, set });
     }
     return out;
   }
 
-  /** Difference: members removed exactly; a child is only narrowed by the other's child, never by a member (parent - child = parent, and child - parent = child). */
+  private overlaps(o: FieldSet): boolean {
+    const [small, big] = this.nodes.size <= o.nodes.size ? [this, o] : [o, this];
+    for (const k of small.nodes.keys()) if (big.nodes.has(k)) return true;
+    return false;
+  }
+
+  /** Difference: members removed exactly; a child is only narrowed by the other's children, never by a member (parent - child = parent, and child - parent = child). */
   difference(o: FieldSet): FieldSet {
-    if (o.empty()) return this;
+    if (o === this) return new FieldSet();
+    if (!this.overlaps(o)) return this;
+    let changed = false;
     const out = new FieldSet();
-    for (const [k, pe] of this.members) if (!o.members.has(k)) out.members.set(k, pe);
-    for (const [k, c] of this.children) {
-      const oc = o.children.get(k);
-      if (oc === undefined) out.children.set(k, c);
+    for (const n of this.nodes.values()) {
+      const on = o.nodes.get(n.pe.s);
+      if (on === undefined) {
+        out.put(n);
+        continue;
+      }
+      const member = n.member && !on.member;
+      let set = n.set !== null && on.set !== null ? n.set.difference(on.set) : n.set;
+      if (set !== null && set !== n.set && set.empty()) set = null;
+      if (member === n.member && set === n.set) out.put(n);
       else {
-        const d = c.set.difference(oc.set);
-        if (!d.empty()) out.children.set(k, { pe: c.pe, set: d });
+        changed = true;
+        if (member || set !== null) out.put({ pe: n.pe, member, set });
       }
     }
-    return out;
+    return changed ? out : this;
   }
 
   /** RecursiveDifference: a member of the other set removes that path and everything below it. */
   recursiveDifference(o: FieldSet): FieldSet {
-    if (o.empty()) return this;
+    if (!this.overlaps(o)) return this;
+    let changed = false;
     const out = new FieldSet();
-    for (const [k, pe] of this.members) if (!o.members.has(k)) out.members.set(k, pe);
-    for (const [k, c] of this.children) {
-      if (o.members.has(k)) continue;
-      const oc = o.children.get(k);
-      if (oc === undefined) out.children.set(k, c);
+    for (const n of this.nodes.values()) {
+      const on = o.nodes.get(n.pe.s);
+      if (on === undefined) {
+        out.put(n);
+        continue;
+      }
+      if (on.member) {
+        changed = true;
+        continue;
+      }
+      let set = n.set !== null && on.set !== null ? n.set.recursiveDifference(on.set) : n.set;
+      if (set !== null && set !== n.set && set.empty()) set = null;
+      if (set === n.set) out.put(n);
       else {
-        const d = c.set.recursiveDifference(oc.set);
-        if (!d.empty()) out.children.set(k, { pe: c.pe, set: d });
+        changed = true;
+        if (n.member || set !== null) out.put({ pe: n.pe, member: n.member, set });
       }
     }
+    return changed ? out : this;
+  }
+
+  /** Rebuilds the set with `f` deciding each node (used by EnsureNamedFieldsAreMembers). */
+  map(f: (n: SetNode) => SetNode): FieldSet {
+    const out = new FieldSet();
+    for (const n of this.nodes.values()) out.put(f(n));
     return out;
   }
 
   equals(o: FieldSet): boolean {
-    if (this.members.size !== o.members.size) return false;
-    for (const k of this.members.keys()) if (!o.members.has(k)) return false;
-    const a = [...this.children.values()].filter((c) => !c.set.empty());
-    const b = [...o.children.values()].filter((c) => !c.set.empty());
-    if (a.length !== b.length) return false;
-    for (const c of a) {
-      const oc = o.children.get(c.pe.s);
-      if (oc === undefined || !c.set.equals(oc.set)) return false;
+    let k = 0;
+    for (const n of this.nodes.values()) {
+      const on = o.nodes.get(n.pe.s);
+      const nSet = n.set !== null && !n.set.empty();
+      if (!n.member && !nSet) continue;
+      k++;
+      if (on === undefined || on.member !== n.member) return false;
+      const oSet = on.set !== null && !on.set.empty();
+      if (nSet !== oSet || (nSet && !n.set!.equals(on.set!))) return false;
     }
-    return true;
-  }
-
-  sortedMembers(): PathElement[] {
-    return [...this.members.values()].sort(sortMembers);
-  }
-
-  sortedChildren(): Child[] {
-    return [...this.children.values()].sort(sortChildren);
+    for (const on of o.nodes.values()) if (on.member || (on.set !== null && !on.set.empty())) k--;
+    return k === 0;
   }
 
   /** Every member path, members before children at each level, each in path-element order (Set.Iterate). */
   paths(): PathElement[][] {
     const out: PathElement[][] = [];
     const walk = (s: FieldSet, prefix: PathElement[]): void => {
-      for (const pe of s.sortedMembers()) out.push([...prefix, pe]);
-      for (const c of s.sortedChildren()) walk(c.set, [...prefix, c.pe]);
+      const nodes = [...s.nodes.values()].sort(sortNodes);
+      for (const n of nodes) if (n.member) out.push([...prefix, n.pe]);
+      for (const n of nodes) if (n.set !== null) walk(n.set, [...prefix, n.pe]);
     };
     walk(this, []);
     return out;
   }
 
-  /** The FieldsV1 JSON (emitContentsV1): keys in path-element order, `.` for a child that is also a member. */
+  /**
+   * The FieldsV1 JSON (emitContentsV1): keys in path-element order, `.` for a
+   * child that is also a member. The result is frozen and cached per set.
+   */
   toFieldsV1(): JsonObject {
-    return emit(this, false);
+    let v = encoded.get(this);
+    if (v === undefined) {
+      v = Object.freeze(emit(this, false));
+      encoded.set(this, v);
+      decoded.set(v, this);
+    }
+    return v;
   }
 
   /** FieldsV1 → set (Set.FromJSON); throws with the reader's error. */
   static fromFieldsV1(v: unknown): FieldSet {
     if (v === null || v === undefined) return new FieldSet();
     if (!isJsonObject(v)) throw new Error('ReadMapCB: expect { or n, but found ' + describeJson(v));
+    // Our own (frozen) encodings handed back unchanged need no parsing.
+    const hit = decoded.get(v);
+    if (hit !== undefined) return hit;
     return readV1(v).children ?? new FieldSet();
   }
 
   toString(): string {
     return this.paths().map(pathString).join('\n');
   }
+
+  /** @internal emit's access to the nodes, sorted. */
+  sortedNodes(): SetNode[] {
+    return [...this.nodes.values()].sort(sortNodes);
+  }
 }
 
 const EMPTY = new FieldSet();
+const encoded = new WeakMap<FieldSet, JsonObject>();
+const decoded = new WeakMap<object, FieldSet>();
 
 function describeJson(v: unknown): string {
   if (typeof v === 'string') return '"';
@@ -558,26 +661,12 @@ function describeJson(v: unknown): string {
 
 function emit(s: FieldSet, includeSelf: boolean): JsonObject {
   const out: JsonObject = {};
-  if (includeSelf && (s.members.size > 0 || s.children.size > 0)) out['.'] = {};
-  const members = s.sortedMembers();
-  const children = s.sortedChildren();
-  let mi = 0;
-  let ci = 0;
-  while (mi < members.length || ci < children.length) {
-    const m = members[mi];
-    const c = children[ci];
-    const cmp = m === undefined ? 1 : c === undefined ? -1 : comparePE(m, c.pe);
-    if (cmp < 0) {
-      out[m!.s] = {};
-      mi++;
-    } else if (cmp > 0) {
-      out[c!.pe.s] = emit(c!.set, false);
-      ci++;
-    } else {
-      out[c!.pe.s] = emit(c!.set, true);
-      mi++;
-      ci++;
-    }
+  const nodes = s.sortedNodes();
+  if (includeSelf && nodes.length > 0) out['.'] = {};
+  for (const n of nodes) {
+    // Children are frozen with the root: the whole encoding is immutable once cached.
+    if (n.set === null || n.set.empty()) out[n.pe.s] = Object.freeze({});
+    else out[n.pe.s] = Object.freeze(emit(n.set, n.member));
   }
   return out;
 }
@@ -586,7 +675,7 @@ function emit(s: FieldSet, includeSelf: boolean): JsonObject {
 function readV1(obj: JsonObject): { children: FieldSet | null; isMember: boolean } {
   let children: FieldSet | null = null;
   let isMember = false;
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
     if (key === '.') {
       isMember = true;
       continue;
@@ -602,15 +691,9 @@ function readV1(obj: JsonObject): { children: FieldSet | null; isMember: boolean
       grand = r.children;
       childIsMember = r.isMember;
     }
-    if (childIsMember) {
-      children ??= new FieldSet();
-      children.addMember(pe);
-    }
-    if (grand !== null) {
-      children ??= new FieldSet();
-      const existing = children.children.get(pe.s);
-      children.children.set(pe.s, { pe, set: existing ? existing.set.union(grand) : grand });
-    }
+    children ??= new FieldSet();
+    if (childIsMember) children.addMember(pe);
+    if (grand !== null) children.attach(pe, grand);
   }
   if (children === null) isMember = true;
   return { children, isMember };

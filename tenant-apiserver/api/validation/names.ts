@@ -140,7 +140,8 @@ export function validateObjectMeta(
     if (typeof f !== 'string') return;
     const fe = qualifiedNameErrors(f);
     if (fe.length > 0) errs.push({ type: 'FieldValueInvalid', field: `metadata.finalizers[${i}]`, value: f, detail: fe[0] });
-    else if (!f.includes('/') && !['kubernetes', 'orphan', 'foregroundDeletion'].includes(f)) {
+    // customresourcecleanup.apiextensions.k8s.io: the CRD finalizer (apiextensions validates with the generic rules).
+    else if (!f.includes('/') && !['kubernetes', 'orphan', 'foregroundDeletion', 'customresourcecleanup.apiextensions.k8s.io'].includes(f)) {
       errs.push({ type: 'FieldValueInvalid', field: `metadata.finalizers[${i}]`, value: f, detail: 'name is neither a standard finalizer name nor is it fully qualified' });
     }
   });

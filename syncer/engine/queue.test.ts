@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FairQueue, type QueueItem } from './queue.js';
+
+function drain(q: FairQueue, n = Infinity): QueueItem[] {
+  const out: QueueItem[] = [];
+  while (out.length < n) {
+    const it = q.tryGet();
+    if (!it) break;
+    out.push(it);
+    q.done(it);
+  }
+  return out;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('FairQueue', () => {
+  it('serves tenants round robin so a flood in one does not starve another', () => {
+    const q = new FairQueue();
+    for (let i = 0; i < 100; i++) q.add('noisy', `k${i}`);
+    q.add('quiet', 'a');
+    q.add('quiet', 'b');
+    const first = drain(q, 4).map((i) => i.tenant);
+    expect(first).toEqual(['noisy', 'quiet', 'noisy', 'quiet']);
+  });
+
+  it('weights the round: a tenant of weight 3 gets three keys per turn', () => {
+    const q = new FairQueue();
+    q.setWeight('big', 3);
+    for (let i = 0; i < 9; i++) q.add('big', `b${i}`);
+    for (let i = 0; i < 9; i++) q.add('small', `s${i}`);
+    const order = drain(q, 8).map((i) => i.tenant);
+    expect(order).toEqual(['big', 'big', 'big', 'small', 'big', 'big', 'big', 'small']);
+  });
+
+  it('de-duplicates waiting keys and keeps FIFO order', () => {
+    const depths: number[] = [];
+    const q = new FairQueue({ onDepth: (_t, d) => depths.push(d) });
+    q.add('t', 'a');
+    q.add('t', 'b');
+    q.add('t', 'a');
+    expect(q.depth('t')).toBe(2);
+    expect(drain(q).map((i) => i.key)).toEqual(['a', 'b']);
+    expect(depths.at(-1)).toBe(0);
+  });
+
+  it('never hands one key to two workers; a key re-added while processing runs again after done', () => {
+    const q = new FairQueue();
+    q.add('t', 'a');
+    const it = q.tryGet()!;
+    q.add('t', 'a');
+    expect(q.tryGet()).toBeUndefined();
+    q.done(it);
+    expect(q.tryGet()).toEqual({ tenant: 't', key: 'a' });
+  });
+
+  it('backs off exponentially, capped, and forgets on success', () => {
+    vi.useFakeTimers();
+    const q = new FairQueue({ baseDelayMs: 10, maxDelayMs: 50 });
+    expect(q.addRateLimited('t', 'a')).toBe(10);
+    expect(q.addRateLimited('t', 'a')).toBe(20);
+    expect(q.addRateLimited('t', 'a')).toBe(40);
+    expect(q.addRateLimited('t', 'a')).toBe(50);
+    expect(q.failures('t', 'a')).toBe(4);
+    expect(q.tryGet()).toBeUndefined();
+    vi.advanceTimersByTime(10);
+    expect(q.tryGet()).toEqual({ tenant: 't', key: 'a' });
+    q.forget('t', 'a');
+    expect(q.addRateLimited('t', 'a')).toBe(10);
+  });
+
+  it('keeps only the earliest of several delayed adds for one key', () => {
+    vi.useFakeTimers();
+    const q = new FairQueue();
+    q.addAfter('t', 'a', 1000);
+    q.addAfter('t', 'a', 100);
+    q.addAfter('t', 'a', 5000);
+    vi.advanceTimersByTime(100);
+    expect(drain(q).map((i) => i.key)).toEqual(['a']);
+    vi.advanceTimersByTime(10_000);
+    expect(drain(q)).toEqual([]);
+  });
+
+  it('wakes a waiting worker and releases waiters on shutdown', async () => {
+    const q = new FairQueue();
+    const p = q.get();
+    q.add('t', 'x');
+    await expect(p).resolves.toEqual({ tenant: 't', key: 'x' });
+    const p2 = q.get();
+    q.shutdown();
+    await expect(p2).resolves.toBeUndefined();
+    q.add('t', 'y');
+    expect(q.tryGet()).toBeUndefined();
+  });
+
+  it('forgets a removed tenant', () => {
+    const q = new FairQueue();
+    q.add('a', '1');
+    q.add('b', '1');
+    q.removeTenant('a');
+    expect(drain(q)).toEqual([{ tenant: 'b', key: '1' }]);
+  });
+});

@@ -1,0 +1,15 @@
+// Namespaces: a tenant namespace becomes a super namespace under its mapped
+// name. Nothing of the tenant's metadata crosses: namespace labels steer
+// super-cluster policy (pod security admission, network policy selectors),
+// which a tenant must not be able to set. Deleting the tenant namespace
+// deletes the super namespace, and with it everything synced into it.
+
+import { CORE } from '../types.js';
+import type { KindSync } from '../engine/kind.js';
+
+export const namespaces: KindSync = {
+  ref: CORE('namespaces', 'Namespace', false),
+  fields: [],
+  copyTenantMetadata: false,
+  toSuper: () => ({}),
+};
