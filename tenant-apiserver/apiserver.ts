@@ -23,6 +23,7 @@ import { namespaceController } from './controllers/namespace.js';
 import { ApiError } from './api/errors.js';
 import { decodeKubeProtobuf } from './api/codec/protobuf.js';
 import { createRbac } from './auth/authorizer.js';
+import { bindPod } from './api/strategies/pods.js';
 import { reviewHandlers } from './auth/reviews.js';
 import { ServiceAccountTokens } from './auth/serviceaccount-tokens.js';
 import { serviceAccountController } from './controllers/serviceaccounts.js';
@@ -107,6 +108,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     authenticate: createAuthenticator(tokens, [(t) => saTokens.authenticate(t)]),
     subresourceCreate: {
       '/serviceaccounts/token': (body, sa) => saTokens.issue(sa, body),
+      // pods/binding: what schedulers (and the syncer, binding tenant pods to virtual nodes) call.
+      '/pods/binding': async (body, pod, rctx) => {
+        const info = registry.get('', 'v1', 'pods')!;
+        await store.update(info, pod.metadata.namespace, pod.metadata.name, (cur) => {
+          if (!cur) throw new ApiError(404, 'NotFound', `pods "${pod.metadata.name}" not found`);
+          return bindPod(cur, body, new Date());
+        }, { user: rctx.user, subresource: 'binding' });
+        return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+      },
     },
     extraRoutes: [
       (_req, res, p) => {

@@ -146,6 +146,20 @@ describe('kubectl write commands', () => {
   });
 });
 
+describe('pods/binding', () => {
+  it('binds a pod once, as a scheduler does, and refuses a second binding', () => {
+    k(s, ['run', 'tobind', '--image=nginx']);
+    const file = path.join(s.dataDir, 'binding.json');
+    fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'tobind' }, target: { kind: 'Node', name: 'node-a' } }));
+    expect(JSON.parse(k(s, ['create', '--raw', '/api/v1/namespaces/default/pods/tobind/binding', '-f', file]))).toMatchObject({ status: 'Success', code: 201 });
+    const pod = JSON.parse(k(s, ['get', 'pod', 'tobind', '-o', 'json']));
+    expect(pod.spec.nodeName).toBe('node-a');
+    expect(pod.status.conditions.find((c: { type: string }) => c.type === 'PodScheduled').status).toBe('True');
+    const again = kubectl(s, ['create', '--raw', '/api/v1/namespaces/default/pods/tobind/binding', '-f', file]);
+    expect(again.stderr).toContain('pod tobind is already assigned to node "node-a"');
+  });
+});
+
 describe('client-node patches', () => {
   it('applies JSON, merge and strategic merge patches', async () => {
     const kc = new k8s.KubeConfig();
