@@ -155,8 +155,9 @@ export function kubeletController(res: CoreResources, store: ResourceStore, opts
         case 'running': {
           const code = simulatedExit(pod);
           if (code === undefined) return;
-          // startedAt has second precision: never exit before a full delay from when we saw it start.
-          const due = Math.max(state.since, firstSeen.get(uid) ?? 0) + opts.podStartDelayMs * 2;
+          // Containers run for one start delay. startedAt has second precision, so the (more precise)
+          // moment we first saw the pod waiting, plus the start delay, bounds it from below.
+          const due = Math.max(state.since + opts.podStartDelayMs, (firstSeen.get(uid) ?? 0) + opts.podStartDelayMs * 2);
           if (now < due) return { requeueAfterMs: msUntil(due, now) };
           await writeStatus(pod, node, (cur) => (restarts(cur, code) ? crashLoopStatus(cur, code, new Date()) : completedStatus(cur, code, new Date())));
           return;

@@ -130,7 +130,7 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
   };
 
   async function bind(pod: StoredObject, node: string): Promise<void> {
-    const { namespace, name } = { namespace: pod.metadata.namespace, name: pod.metadata.name };
+    const { namespace, name } = pod.metadata;
     const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
     try {
       const r = await store.update(res.pods, namespace, name, (cur) => {

@@ -5,6 +5,7 @@
 
 import type { ApiServer, ApiServerContext, ApiServerOptions } from '../tenant-apiserver/apiserver.js';
 import { KUBE_VERSION, startApiServer } from '../tenant-apiserver/apiserver.js';
+import type { ResourceInfo } from '../tenant-apiserver/api/registry.js';
 import type { ResourceStore } from '../tenant-apiserver/api/store.js';
 import { isIPv4 } from '../tenant-apiserver/api/strategies/validators.js';
 import type { KubeObject } from '../tenant-apiserver/api/types.js';
@@ -84,7 +85,7 @@ export async function startSuperCluster(opts: SuperClusterOptions): Promise<Supe
   return { ...server, nodeNames: Array.from({ length: nodes }, (_, i) => nodeName(i + 1)) };
 }
 
-async function ensure(store: ResourceStore, info: CoreResources[keyof CoreResources], namespace: string | undefined, obj: KubeObject): Promise<void> {
+async function ensure(store: ResourceStore, info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
   await store.create(info, namespace, obj, { user: USERS.apiserver }).catch((e) => {
     if (!isCode(e, 409)) throw e;
   });

@@ -179,7 +179,8 @@ describe('CustomResourceDefinitions', () => {
     expect(k(s, ['create', '-f', '-'], { input: widget('w1', { color: 'red' }) })).toContain('widget.example.com/w1 created');
     const table = k(s, ['get', 'wd']);
     expect(table.split('\n')[0]).toMatch(/^NAME\s+COLOR\s+REPLICAS\s+PHASE\s+AGE$/);
-    expect(table).toMatch(/^w1\s+red\s+1\s+<none>\s+\d+s$/m);
+    // A missing value is a null cell, which kubectl prints blank.
+    expect(table).toMatch(/^w1\s+red\s+1\s+\d+s$/m);
     const w1 = json(['get', 'widget', 'w1']);
     expect(w1.spec).toEqual({ color: 'red', size: 'medium', replicas: 1 });
     expect(w1.metadata.generation).toBe(1);
@@ -339,7 +340,7 @@ describe('CustomResourceDefinitions', () => {
     expect(r.code).toBe(422);
     const st = JSON.parse(r.body);
     expect(st.message).toBe(
-      'CustomResourceDefinition "gadgets.example.com" is invalid: spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
+      'CustomResourceDefinition.apiextensions.k8s.io "gadgets.example.com" is invalid: spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
     );
     expect(st.details.causes).toEqual([{ reason: 'FieldValueRequired', field: 'spec.versions[0].schema.openAPIV3Schema.properties[spec].type', message: 'Required value: must not be empty for specified object fields' }]);
     const viaKubectl = kubectl(s, ['create', '-f', '-'], {
@@ -389,6 +390,13 @@ describe('CustomResourceDefinitions', () => {
     k(s, ['delete', 'crd', 'gizmos.example.com']);
   });
 
+  it('kubectl apply updates a custom resource (three-way JSON merge patch)', () => {
+    const doc = (size: string) => widget('applied', { color: 'red', size }).replace('"metadata":{', '"metadata":{"namespace":"default",');
+    expect(k(s, ['apply', '-f', '-'], { input: doc('small') })).toContain('widget.example.com/applied created');
+    expect(k(s, ['apply', '-f', '-'], { input: doc('large') })).toContain('widget.example.com/applied configured');
+    expect(json(['get', 'wd', 'applied']).spec).toEqual({ color: 'red', size: 'large', replicas: 1, tier: 'gold' });
+  });
+
   it('deleting the CRD deletes its objects, then its API', async () => {
     const del = k(s, ['delete', 'crd', 'widgets.example.com', '--timeout=20s']);
     expect(del).toContain('customresourcedefinition.apiextensions.k8s.io "widgets.example.com" deleted');
@@ -401,5 +409,14 @@ describe('CustomResourceDefinitions', () => {
     k(s, ['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=5s']);
     await eventually(() => expect(kubectl(s, ['get', 'wd', '-A']).code).toBe(0), 5000);
     expect(k(s, ['get', 'wd', '-A', '-o', 'name']).trim()).toBe('');
+  });
+
+  it('serves established CRDs as soon as the server is ready after a restart', async () => {
+    k(s, ['create', '-f', '-'], { input: widget('persisted', { color: 'blue' }) });
+    await s.stop();
+    c.agent.destroy();
+    s = await startServer({ dataDir: s.dataDir });
+    c = client(s.kubeconfig);
+    expect(k(s, ['get', 'wd', 'persisted', '-o', 'jsonpath={.spec.color}'])).toBe('blue');
   });
 });

@@ -252,6 +252,23 @@ describe('tenantry syncer', () => {
     k(tenantA, ['delete', 'pod', '-n', 'shop', 'pinned', '--wait=true', '--timeout=20s']);
   });
 
+  it('shows a super pod deleted out of band: Failed/Evicted once it ran, re-created before', async () => {
+    const ns = superNamespace({ name: 'acme', uid: tenantUID(tenantA) }, 'shop');
+    k(tenantA, ['run', 'victim', '-n', 'shop', '--image', 'nginx']);
+    const first = await eventually(() => json(superCluster, ['get', 'pod', '-n', ns, 'victim']), 15_000);
+    if (localCluster) {
+      await eventually(() => expect(json(tenantA, ['get', 'pod', '-n', 'shop', 'victim']).status.phase).toBe('Running'), 15_000);
+      k(superCluster, ['delete', 'pod', '-n', ns, 'victim', '--grace-period=0', '--force']);
+      await eventually(() => expect(json(tenantA, ['get', 'pod', '-n', 'shop', 'victim']).status).toMatchObject({ phase: 'Failed', reason: 'Evicted' }), 15_000);
+      // A pod does not come back from the dead: no new super pod.
+      expect(kubectl(superCluster, ['get', 'pod', '-n', ns, 'victim']).code).not.toBe(0);
+    } else {
+      // Never ran (nothing runs pods here): the patroller or the watch puts it back.
+      k(superCluster, ['delete', 'pod', '-n', ns, 'victim']);
+      await eventually(() => expect(json(superCluster, ['get', 'pod', '-n', ns, 'victim']).metadata.uid).not.toBe(first.metadata.uid), 15_000);
+    }
+  });
+
   it('removes what the tenant deletes: a pod (after the super pod is gone), then the whole namespace', async () => {
     const ns = superNamespace({ name: 'acme', uid: tenantUID(tenantA) }, 'shop');
     k(tenantA, ['delete', 'pod', '-n', 'shop', 'web', '--wait=false']);

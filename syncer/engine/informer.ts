@@ -91,6 +91,8 @@ export class Informer {
   }
 
   private emit(type: InformerEventType, o: KubeObject): void {
+    // Events flow again: the next failure starts its backoff from the bottom.
+    this.backoffMs = this.opts.minBackoffMs ?? 500;
     this.reindex(o, type === 'delete');
     for (const h of this.handlers) {
       try {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LABEL_VIRTUAL_NODE, superNamespace } from '../mapping.js';
 import { planSync } from '../engine/reconciler.js';
-import { TENANT, context, obj, superCopy, world } from '../engine/testkit.js';
-import { isRefusal, type Action } from '../engine/kind.js';
+import { NOW, TENANT, context, obj, superCopy, world } from '../engine/testkit.js';
+import { isDeferral, isRefusal, type Action } from '../engine/kind.js';
 import type { KubeObject } from '../types.js';
 import { podReferences, podToSuper, pods, tenantPodStatus, vanishedStatus } from './pods.js';
 
@@ -22,6 +22,7 @@ const superNode = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Node
 function superSpec(p: KubeObject, w = world({ pods: [p] })): Record<string, unknown> {
   const out = podToSuper(p, context(w));
   if (isRefusal(out)) throw new Error(out.refused.message);
+  if (isDeferral(out)) throw new Error(out.deferred.message);
   return out.spec as Record<string, unknown>;
 }
 
@@ -56,9 +57,22 @@ describe('pods: toSuper', () => {
 
   it('clears nodeName; pins to a virtual node; refuses any other node', () => {
     expect(superSpec(pod()).nodeName).toBeUndefined();
-    const pinned = pod({ nodeName: 'node-2' });
-    const w = world({ pods: [pinned], nodes: [vnode('node-2')] }, { nodes: [superNode('node-2')] });
-    expect(superSpec(pinned, w).nodeName).toBe('node-2');
+    const pinned = pod({ nodeName: 'node-2', affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }, { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }] } } } });
+    const running = { metadata: { name: 'other', namespace: SUPER_NS, labels: { 'tenantry.io/tenant': 'acme' } }, spec: { nodeName: 'node-2' } };
+    const w = world({ pods: [pinned], nodes: [vnode('node-2')] }, { nodes: [superNode('node-2')], pods: [running] });
+    const s = superSpec(pinned, w);
+    // Pinned through the scheduler (node affinity on the name, ANDed into every term), not around it.
+    expect(s.nodeName).toBeUndefined();
+    const terms = (s as { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Record<string, unknown>[] } } } }).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toHaveLength(2);
+    for (const t of terms) expect(t.matchFields).toEqual([{ key: 'metadata.name', operator: 'In', values: ['node-2'] }]);
+    expect(terms[1]!.matchExpressions).toEqual([{ key: 'zone', operator: 'In', values: ['b'] }]);
+    const plain = pod({ nodeName: 'node-2' });
+    expect((superSpec(plain, world({ pods: [plain], nodes: [vnode('node-2')] }, { nodes: [superNode('node-2')], pods: [running] })) as { affinity: unknown }).affinity).toEqual({
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-2'] }] }] } },
+    });
+    // A virtual-node label the tenant put on a node of its own, for a super node it has no pods on, does not pin.
+    expect(podToSuper(pinned, context(world({ pods: [pinned], nodes: [vnode('node-2')] }, { nodes: [superNode('node-2')] })))).toMatchObject({ refused: { reason: 'InvalidNodeName' } });
     const bogus = pod({ nodeName: 'control-plane' });
     const out = podToSuper(bogus, context(world({ pods: [bogus], nodes: [{ metadata: { name: 'control-plane' } }] }, { nodes: [superNode('control-plane')] })));
     expect(out).toMatchObject({ refused: { reason: 'InvalidNodeName' } });
@@ -90,6 +104,18 @@ describe('pods: toSuper', () => {
     expect(s.enableServiceLinks).toBe(false);
     const off = pod({ enableServiceLinks: false });
     expect((superSpec(off, world({ pods: [off], services: [svc] })).containers as { env?: unknown }[])[0]!.env).toBeUndefined();
+  });
+
+  it('waits briefly for new services to get their cluster IPs, then goes without them', () => {
+    const p = pod();
+    const fresh = obj('Service', 'default', 'api', { metadata: { creationTimestamp: new Date(NOW - 2000).toISOString() }, spec: { ports: [{ port: 80 }] } });
+    const plan = planSync(pods, context(world({ pods: [p], services: [fresh] })), 'default', 'web');
+    expect(plan.actions).toEqual([]);
+    expect(plan.requeueAfterMs).toBeGreaterThan(0);
+    const old = { ...fresh, metadata: { ...fresh.metadata, creationTimestamp: new Date(NOW - 60_000).toISOString() } };
+    expect(planSync(pods, context(world({ pods: [p], services: [old] })), 'default', 'web').actions.map((a) => a.op)).toEqual(['create-super']);
+    const external = { ...fresh, spec: { type: 'ExternalName', externalName: 'example.com' } };
+    expect(planSync(pods, context(world({ pods: [p], services: [external] })), 'default', 'web').actions.map((a) => a.op)).toEqual(['create-super']);
   });
 
   it('syncs what the pod refers to first', () => {
@@ -139,11 +165,11 @@ describe('pods: converge and reflect', () => {
     copy.status = { phase: 'Running', podIP: '10.244.1.5', podIPs: [{ ip: '10.244.1.5' }], hostIP: '10.0.0.1', qosClass: 'Burstable', startTime: '2026-01-01T00:00:00Z' };
     const plan = planSync(pods, context(world({ pods: [p] }, { pods: [copy] })), 'default', 'web');
     expect(plan.needs).toEqual([{ kind: 'vnodes', namespace: '', name: 'node-1' }]);
-    expect(plan.actions.map((a) => a.op)).toEqual(['bind-tenant', 'update-tenant']);
-    expect(plan.actions[0]).toMatchObject({ node: 'node-1', name: 'web', namespace: 'default', uid: p.metadata!.uid });
-    const st = (plan.actions[1] as Extract<Action, { op: 'update-tenant' }>).object.status;
+    expect(plan.actions.map((a) => a.op)).toEqual(['update-tenant', 'bind-tenant']);
+    expect(plan.actions[1]).toMatchObject({ node: 'node-1', name: 'web', namespace: 'default', uid: p.metadata!.uid });
+    const st = (plan.actions[0] as Extract<Action, { op: 'update-tenant' }>).object.status;
     expect(st).toMatchObject({ phase: 'Running', podIP: '10.244.1.5', hostIP: '10.0.0.1', qosClass: 'BestEffort' });
-    expect((plan.actions[1] as Extract<Action, { op: 'update-tenant' }>).subresource).toBe('status');
+    expect((plan.actions[0] as Extract<Action, { op: 'update-tenant' }>).subresource).toBe('status');
 
     // Bound and reflected: nothing left to do.
     const bound = { ...p, spec: { ...(p.spec as object), nodeName: 'node-1' }, status: tenantPodStatus(copy, p) };

@@ -1,8 +1,9 @@
 // Pods: the kind the rest exists for.
 // Down (toSuper):
 // - runtimeClassName is the tenant's class (Kata), whatever the tenant wrote;
-// - nodeName: cleared, unless it names one of the tenant's virtual nodes
-//   (a pin to that super node); any other value is refused with a Warning;
+// - nodeName: cleared; when it names one of the tenant's virtual nodes the
+//   pod is pinned there by node affinity (the super scheduler still checks
+//   taints and room); any other value is refused with a Warning;
 // - no super credentials: automountServiceAccountToken false, the super
 //   namespace's `default` account, projected token volumes (and volumes of
 //   token secrets) dropped along with their mounts;
@@ -21,13 +22,21 @@
 
 import { LABEL_VIRTUAL_NODE } from '../mapping.js';
 import { CORE, asArr, asObj, clone, isDeleting, objs, semanticEqual, str, uidOf, type KubeObject, type Obj } from '../types.js';
-import type { Action, Key, KindSync, Refusal, SyncContext } from '../engine/kind.js';
+import type { Action, Deferral, Key, KindSync, Refusal, SyncContext } from '../engine/kind.js';
 import { isServiceAccountToken } from './secrets.js';
 import { serviceEnvFor, withServiceEnv } from './pod-env.js';
 import { tenantClusterIP } from './services.js';
 
 const POD = CORE('pods', 'Pod');
 const CONTAINER_LISTS = ['initContainers', 'containers'] as const;
+/**
+ * How long a new pod waits for the cluster IPs of services created just before
+ * it (the super allocates them; the env vars need them). A kubelet starts a
+ * pod seconds after its service exists; the syncer would otherwise race the
+ * allocation by milliseconds. A super that never allocates costs this much.
+ */
+export const SERVICE_IP_WAIT_MS = 10_000;
+const SERVICE_IP_RETRY_MS = 250;
 /** Spec fields naming super-cluster policy objects; the super's admission fills them in. */
 const SUPER_POLICY_FIELDS = ['priority', 'priorityClassName', 'preemptionPolicy', 'overhead', 'schedulerName'];
 
@@ -102,13 +111,34 @@ function dropVolumes(spec: Obj, names: Set<string>): void {
   }
 }
 
-/** Whether a tenant node is one of the syncer's virtual nodes backed by a super node. */
+/**
+ * Whether a tenant may pin a pod to this node: one of its virtual nodes, that
+ * is, a super node running some of its pods (the label alone could be forged
+ * on a tenant-made Node).
+ */
 export function isUsableVirtualNode(ctx: SyncContext, name: string): boolean {
   const node = ctx.view.tenantGet('nodes', '', name);
-  return node?.metadata?.labels?.[LABEL_VIRTUAL_NODE] === 'true' && ctx.view.superNode(name) !== undefined;
+  return node?.metadata?.labels?.[LABEL_VIRTUAL_NODE] === 'true' && ctx.view.superNode(name) !== undefined && ctx.view.superPodsOnNode(name).length > 0;
 }
 
-export function podToSuper(pod: KubeObject, ctx: SyncContext): KubeObject | Refusal {
+/**
+ * Pin to a node through required node affinity on its name, as the DaemonSet
+ * controller does, rather than spec.nodeName: the super scheduler still checks
+ * taints and resources. The name requirement is added to every existing
+ * required term (terms are ORed), so the tenant's own constraints still hold.
+ */
+export function pinToNode(spec: Obj, node: string): void {
+  const field = { key: 'metadata.name', operator: 'In', values: [node] };
+  const affinity = (spec.affinity = asObj(spec.affinity) ?? {});
+  const nodeAffinity = (affinity.nodeAffinity = asObj(affinity.nodeAffinity) ?? {});
+  const required = (nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = asObj(nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution) ?? {});
+  const terms = objs(required.nodeSelectorTerms);
+  if (terms.length === 0) terms.push({});
+  for (const t of terms) t.matchFields = [...objs(t.matchFields).filter((f) => f.key !== 'metadata.name'), field];
+  required.nodeSelectorTerms = terms;
+}
+
+export function podToSuper(pod: KubeObject, ctx: SyncContext): KubeObject | Refusal | Deferral {
   const ns = pod.metadata?.namespace ?? '';
   const spec = clone(specOf(pod));
   const nodeName = str(spec.nodeName);
@@ -122,7 +152,7 @@ export function podToSuper(pod: KubeObject, ctx: SyncContext): KubeObject | Refu
         },
       };
     }
-    spec.nodeName = nodeName;
+    pinToNode(spec, nodeName);
   }
   spec.runtimeClassName = ctx.runtimeClass;
   spec.serviceAccountName = 'default';
@@ -134,11 +164,21 @@ export function podToSuper(pod: KubeObject, ctx: SyncContext): KubeObject | Refu
   dropVolumes(spec, tokenVolumes(spec, ns, ctx));
   if (spec.enableServiceLinks !== false) {
     const superNs = ctx.superNamespace(ns);
-    const vars = serviceEnvFor(ctx.view.tenantList('services', ns), (svc) => {
+    const services = ctx.view.tenantList('services', ns);
+    const ipOf = (svc: KubeObject): string => {
       const ip = tenantClusterIP(svc);
       if (ip) return ip;
       return str(asObj(ctx.view.superGet('services', superNs, svc.metadata?.name ?? '')?.spec)?.clusterIP);
+    };
+    const waiting = services.filter((svc) => {
+      if (ipOf(svc) || str(asObj(svc.spec)?.type) === 'ExternalName') return false;
+      const created = Date.parse(svc.metadata?.creationTimestamp ?? '');
+      return Number.isFinite(created) && ctx.now() - created < SERVICE_IP_WAIT_MS;
     });
+    if (!spec.nodeName && waiting.length > 0 && !isDeleting(pod)) {
+      return { deferred: { message: `waiting for the cluster IP of service ${waiting[0]!.metadata?.name}`, retryAfterMs: SERVICE_IP_RETRY_MS } };
+    }
+    const vars = serviceEnvFor(services, ipOf);
     for (const list of CONTAINER_LISTS) for (const c of objs(spec[list])) withServiceEnv(c, vars);
   }
   spec.enableServiceLinks = false;
@@ -271,14 +311,15 @@ export const pods: KindSync = {
     const needs: Key[] = [];
     const ns = tenantPod.metadata?.namespace ?? '';
     const name = tenantPod.metadata?.name ?? '';
+    // Status first: it is written against the pod's resourceVersion, which a binding would move.
+    const status = tenantPodStatus(superPod, tenantPod);
+    if (superPod.status !== undefined && !semanticEqual(status, tenantPod.status)) {
+      actions.push({ op: 'update-tenant', ref: POD, object: { ...clone(tenantPod), status }, subresource: 'status' });
+    }
     const node = str(specOf(superPod).nodeName);
     if (node && !str(specOf(tenantPod).nodeName) && !isDeleting(tenantPod)) {
       needs.push({ kind: 'vnodes', namespace: '', name: node });
       actions.push({ op: 'bind-tenant', namespace: ns, name, uid: uidOf(tenantPod), node });
-    }
-    const status = tenantPodStatus(superPod, tenantPod);
-    if (superPod.status !== undefined && !semanticEqual(status, tenantPod.status)) {
-      actions.push({ op: 'update-tenant', ref: POD, object: { ...clone(tenantPod), status }, subresource: 'status' });
     }
     return { needs, actions };
   },

@@ -226,7 +226,9 @@ export function fieldErrorsToMessage(errs: FieldError[]): string {
 
 /** 422 Invalid: `Pod "x" is invalid: spec.containers: Required value`. */
 export function invalid(kind: string, group: string, name: string, errs: FieldError[]): ApiError {
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${fieldErrorsToMessage(errs)}`, {
+  // kube qualifies the kind with its group: `Deployment.apps "web" is invalid`, `Pod "x" is invalid`.
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${fieldErrorsToMessage(errs)}`, {
     name,
     group: group || undefined,
     kind,

@@ -231,7 +231,10 @@ export class GarbageCollectorCore {
 
   /** The live object behind a node, or undefined after treating it as deleted. */
   private async live(node: Node): Promise<GcObject | undefined> {
-    if (!this.client.scope(node.identity.apiVersion, node.identity.kind)) return undefined;
+    const scope = this.client.scope(node.identity.apiVersion, node.identity.kind);
+    // Unserved kinds cannot be read; a namespaced owner without a namespace came from an invalid
+    // reference of a cluster-scoped object. Neither says the owner is absent.
+    if (!scope || (scope === 'namespaced' && !node.identity.namespace)) return undefined;
     const { uid: _uid, ...coords } = node.identity;
     const latest = await this.client.get(coords);
     if (!latest || latest.metadata.uid !== node.identity.uid) {
@@ -276,16 +279,20 @@ export class GarbageCollectorCore {
       return;
     }
     if (waiting.length > 0 && node.dependents.size > 0) {
+      let current: GcObject | undefined = latest;
       for (const dep of node.dependents) {
         if (dep.deletingDependents) {
           // A dependent waits on us while our owner waits on us: a cycle. Stop blocking our owners, then go foreground.
           await this.client.updateOwnerReferences(node.identity, (cur) =>
             cur.map((r) => (r.blockOwnerDeletion === true ? { ...r, blockOwnerDeletion: false } : r)),
           );
+          const { uid: _u, ...coords } = node.identity;
+          current = await this.client.get(coords);
           break;
         }
       }
-      await this.deleteObject(node, latest, 'Foreground');
+      if (!current || current.metadata.uid !== node.identity.uid) return;
+      await this.deleteObject(node, current, 'Foreground');
       return;
     }
     const policy: Propagation = hasFinalizer(latest, FINALIZER_ORPHAN) ? 'Orphan' : hasFinalizer(latest, FINALIZER_FOREGROUND) ? 'Foreground' : 'Background';

@@ -374,7 +374,12 @@ export class CustomResourceRuntime {
         const w = await this.o.store.watch(this.crdInfo(), undefined, { resourceVersion: '' }, (type, obj: StoredObject) => {
           const n = obj.metadata.name;
           if (type === 'DELETED') this.crds.delete(n);
-          else this.crds.set(n, asCrd(obj));
+          else {
+            const crd = asCrd(obj);
+            this.crds.set(n, crd);
+            // Established CRDs are served at once: at start-up, before the server reports ready.
+            if (isConditionTrue(crd, 'Established') && !crd.metadata?.deletionTimestamp) this.serve(crd);
+          }
           enqueue(n);
         });
         return () => w.stop();

@@ -78,6 +78,7 @@ function parseFilter(body: string, src: string): Segment {
   if (!m) throw new JsonPathError(`invalid filter in ${JSON.stringify(src)}`);
   const path = parseJsonPath(m[1] || '.');
   const op = m[2];
+  if (!op && m[3]!.trim() !== '') throw new JsonPathError(`invalid filter in ${JSON.stringify(src)}`);
   let value: unknown;
   if (op) {
     const raw = m[3]!.trim();

@@ -535,50 +535,63 @@ export class FieldSet {
   difference(o: FieldSet): FieldSet {
     if (o === this) return new FieldSet();
     if (!this.overlaps(o)) return this;
-    let changed = false;
-    const out = new FieldSet();
-    for (const n of this.nodes.values()) {
+    return this.rebuild((n) => {
       const on = o.nodes.get(n.pe.s);
-      if (on === undefined) {
-        out.put(n);
-        continue;
-      }
+      if (on === undefined) return n;
       const member = n.member && !on.member;
       let set = n.set !== null && on.set !== null ? n.set.difference(on.set) : n.set;
       if (set !== null && set !== n.set && set.empty()) set = null;
-      if (member === n.member && set === n.set) out.put(n);
-      else {
-        changed = true;
-        if (member || set !== null) out.put({ pe: n.pe, member, set });
-      }
-    }
-    return changed ? out : this;
+      if (member === n.member && set === n.set) return n;
+      return member || set !== null ? { pe: n.pe, member, set } : null;
+    });
   }
 
   /** RecursiveDifference: a member of the other set removes that path and everything below it. */
   recursiveDifference(o: FieldSet): FieldSet {
     if (!this.overlaps(o)) return this;
-    let changed = false;
-    const out = new FieldSet();
-    for (const n of this.nodes.values()) {
+    return this.rebuild((n) => {
       const on = o.nodes.get(n.pe.s);
-      if (on === undefined) {
-        out.put(n);
-        continue;
-      }
-      if (on.member) {
-        changed = true;
-        continue;
-      }
+      if (on === undefined) return n;
+      if (on.member) return null;
       let set = n.set !== null && on.set !== null ? n.set.recursiveDifference(on.set) : n.set;
       if (set !== null && set !== n.set && set.empty()) set = null;
-      if (set === n.set) out.put(n);
-      else {
-        changed = true;
-        if (n.member || set !== null) out.put({ pe: n.pe, member: n.member, set });
+      if (set === n.set) return n;
+      return n.member || set !== null ? { pe: n.pe, member: n.member, set } : null;
+    });
+  }
+
+  /** Every member of this set is a member of `o` (`this − o` is empty). */
+  subsetOf(o: FieldSet): boolean {
+    if (o === this) return true;
+    for (const n of this.nodes.values()) {
+      const on = o.nodes.get(n.pe.s);
+      if (n.member && (on === undefined || !on.member)) return false;
+      if (n.set !== null && !n.set.empty()) {
+        if (on === undefined || on.set === null) return false;
+        if (!n.set.subsetOf(on.set)) return false;
       }
     }
-    return changed ? out : this;
+    return true;
+  }
+
+  /** A copy with each node replaced by f's (null: dropped); `this` when f changes nothing. */
+  private rebuild(f: (n: SetNode) => SetNode | null): FieldSet {
+    let out: FieldSet | null = null;
+    let i = 0;
+    for (const n of this.nodes.values()) {
+      const r = f(n);
+      if (out === null && r !== n) {
+        out = new FieldSet();
+        let j = 0;
+        for (const m of this.nodes.values()) {
+          if (j++ === i) break;
+          out.put(m);
+        }
+      }
+      if (out !== null && r !== null) out.put(r);
+      i++;
+    }
+    return out ?? this;
   }
 
   /** Rebuilds the set with `f` deciding each node (used by EnsureNamedFieldsAreMembers). */

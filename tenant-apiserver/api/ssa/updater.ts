@@ -161,7 +161,7 @@ function prune(s: Schema, merged: Json, managers: ManagedFields, lastSet: Versio
   // time, each of them (and, being taken from an applied object, each list
   // item and map key above it) is owned, so the add-back steps below restore
   // everything the first removal takes: nothing goes.
-  if (lastSet.set.difference(applying).empty()) return merged;
+  if (lastSet.set.subsetOf(applying)) return merged;
   const named = (set: FieldSet): FieldSet => ensureNamedFieldsAreMembers(set, s.type);
   const fieldSet = (v: Json): FieldSet => toFieldSet(v, s.type, true);
   const last = named(lastSet.set);

@@ -123,7 +123,7 @@ describe('strategies through the store', () => {
       ),
     );
     expect(e.message).toBe(
-      'Deployment "d" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`',
+      'Deployment.apps "d" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`',
     );
   });
 });
