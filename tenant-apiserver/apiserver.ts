@@ -9,7 +9,8 @@ import { loadOrCreatePki } from './server/pki.js';
 import { renderKubeconfig, writeFileAtomicSync } from '../lib/kubeconfig.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { Registry } from './api/registry.js';
-import { ResourceStore, type AdmissionPlugin } from './api/store.js';
+import { ResourceStore, apiVersionOf, type AdmissionPlugin } from './api/store.js';
+import { trackUpdate } from './api/ssa/ssa.js';
 import { strategyFor } from './api/strategies/index.js';
 import { loadOpenApiV2 } from './api/openapi/spec.js';
 import { createServer, type RunningServer } from './server/server.js';
@@ -92,6 +93,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // CRDs: serving custom resources (registry, strategies, printers, OpenAPI, decoder pruning).
   const crds = new CustomResourceRuntime({ registry, store, spec, log: log.child({ controller: 'customresourcedefinitions' }) });
   const schemas = crds.schemaChecker(createSchemaChecker(spec));
+  // Every non-apply write records its manager's fields, so server-side apply can detect conflicts with it.
+  store.setManagedFieldsTracker((info, old, updated, manager, subresource) =>
+    trackUpdate(
+      {
+        index: schemas.index(),
+        definition: info.definition,
+        apiVersion: apiVersionOf(info),
+        subresource,
+        now: new Date(),
+        kind: info.kind,
+        resetFields: subresource === 'status' ? [['spec'], ['metadata']] : info.subresources.has('status') ? [['status']] : undefined,
+      },
+      old,
+      updated,
+      manager,
+    ),
+  );
   const decoder = new BodyDecoder(schemas);
   decoder.register('application/vnd.kubernetes.protobuf', (body) => decodeKubeProtobuf(body));
   const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();

@@ -146,6 +146,53 @@ describe('kubectl write commands', () => {
   });
 });
 
+describe('server-side apply', () => {
+  const manifest = (replicas: number, extra: Record<string, string> = {}) =>
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'ssa', namespace: 'default', labels: { app: 'ssa', ...extra } },
+      spec: { replicas, selector: { matchLabels: { app: 'ssa' } }, template: { metadata: { labels: { app: 'ssa' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] } } },
+    });
+
+  it('creates and updates, records managers, and refuses a conflicting manager unless forced', () => {
+    const file = path.join(s.dataDir, 'ssa.json');
+    fs.writeFileSync(file, manifest(2, { tier: 'web' }));
+    expect(k(s, ['apply', '--server-side', '-f', file])).toContain('deployment.apps/ssa serverside-applied');
+    fs.writeFileSync(file, manifest(2));
+    k(s, ['apply', '--server-side', '-f', file]);
+    // The label the applier stopped sending is removed.
+    expect(JSON.parse(k(s, ['get', 'deploy', 'ssa', '-o', 'json'])).metadata.labels).toEqual({ app: 'ssa' });
+    const other = path.join(s.dataDir, 'ssa-other.json');
+    fs.writeFileSync(other, manifest(5));
+    const conflict = kubectl(s, ['apply', '--server-side', '--field-manager=other', '-f', other]);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+    expect(k(s, ['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.replicas}'])).toBe('2');
+    k(s, ['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', other]);
+    expect(k(s, ['get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.replicas}'])).toBe('5');
+    const managed = JSON.parse(k(s, ['get', 'deploy', 'ssa', '-o', 'json', '--show-managed-fields'])).metadata.managedFields as { manager: string; operation: string; fieldsV1: { 'f:spec'?: Record<string, unknown> } }[];
+    const owner = managed.find((m) => m.fieldsV1['f:spec']?.['f:replicas'] !== undefined);
+    expect(owner).toMatchObject({ manager: 'other', operation: 'Apply' });
+    // A plain update by another client is recorded as an Update entry.
+    k(s, ['label', 'deploy', 'ssa', 'touched=yes']);
+    const after = JSON.parse(k(s, ['get', 'deploy', 'ssa', '-o', 'json', '--show-managed-fields'])).metadata.managedFields as { manager: string; operation: string }[];
+    expect(after.some((m) => m.manager === 'kubectl-label' && m.operation === 'Update')).toBe(true);
+  });
+
+  it('applies through client-node with the apply-patch content type', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(s.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const cm = await core.patchNamespacedConfigMap(
+      { name: 'applied', namespace: 'default', fieldManager: 'robot', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied' }, data: { k: 'v' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+    );
+    expect(cm.data).toEqual({ k: 'v' });
+    expect(cm.metadata?.managedFields?.[0]?.manager).toBe('robot');
+  });
+});
+
 describe('pods/binding', () => {
   it('binds a pod once, as a scheduler does, and refuses a second binding', () => {
     k(s, ['run', 'tobind', '--image=nginx']);

@@ -67,7 +67,14 @@ export interface WriteContext {
   dryRun?: boolean;
   /** Extra validation derived from the schema (required fields), run with the strategy's. */
   subresource?: string;
+  /** Who is writing, for metadata.managedFields (kube's fieldManager). Absent: fields are not tracked. */
+  fieldManager?: string;
+  /** Server-side apply already computed managedFields for this write. */
+  managedFieldsComputed?: boolean;
 }
+
+/** Computes metadata.managedFields for a non-apply write (server-side apply's field tracking). */
+export type ManagedFieldsTracker = (info: ResourceInfo, old: KubeObject | undefined, updated: KubeObject, manager: string, subresource: string | undefined) => unknown[];
 
 /** Checks run on every create/update before the strategy's own (schema-derived rules, admission). */
 export type ObjectValidator = (info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined) => FieldError[];
@@ -150,6 +157,19 @@ export class ResourceStore {
     readonly kv: Store,
     private readonly strategyFor: StrategyLookup,
   ) {}
+
+  private tracker: ManagedFieldsTracker | undefined;
+
+  setManagedFieldsTracker(t: ManagedFieldsTracker): void {
+    this.tracker = t;
+  }
+
+  private trackFields(info: ResourceInfo, old: KubeObject | undefined, obj: KubeObject, wc: WriteContext): void {
+    if (!this.tracker || wc.managedFieldsComputed || !wc.fieldManager) return;
+    const entries = this.tracker(info, old, obj, wc.fieldManager, wc.subresource);
+    if (entries.length > 0) obj.metadata!.managedFields = entries;
+    else delete obj.metadata!.managedFields;
+  }
 
   addValidator(v: ObjectValidator): void {
     this.validators.push(v);
@@ -400,6 +420,7 @@ export class ResourceStore {
     if (generate) meta.name = meta.generateName + randomSuffix();
     s.canonicalize?.(obj, ctx);
     this.validateAll(info, s, obj, undefined, ctx);
+    this.trackFields(info, undefined, obj, wc);
     if (info.namespaced) await this.checkNamespace(info, meta.namespace as string, meta.name as string);
     if (admission) await this.runAdmission('validate', admission, releases);
     if (wc.dryRun) {
@@ -570,6 +591,7 @@ export class ResourceStore {
       delete obj.metadata!.generation;
     }
     this.validateAll(info, s, obj, current, ctx);
+    this.trackFields(info, current, obj, wc);
     if (admission) await this.runAdmission('validate', admission, releases);
     return obj;
   }

@@ -27,7 +27,8 @@ import {
   parseLabelSelector,
 } from '../api/selectors.js';
 import type { BodyDecoder, DecodedBody } from './decode.js';
-import { applyPatch, checkPatchType } from './patch.js';
+import { APPLY_PATCH, applyPatch, checkPatchType } from './patch.js';
+import { fieldManagerOf, serveApply } from './apply.js';
 import type { SchemaIndex } from '../api/openapi/schema-check.js';
 import { scaleHandlers } from './scale.js';
 import type { Strategy } from '../api/strategy.js';
@@ -166,7 +167,8 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
   const namespace = info.namespaced ? ri.namespace || undefined : undefined;
   if (ri.subresource) return handleSubresource(deps, ctx, info, namespace);
   if (!info.verbs.includes(ri.verb)) throw methodNotAllowed();
-  const wc = (dryRun: boolean) => ({ user: ctx.user, dryRun });
+  const manager = ri.verb === 'create' || ri.verb === 'update' || ri.verb === 'patch' ? fieldManagerOf(ctx) : undefined;
+  const wc = (dryRun: boolean) => ({ user: ctx.user, dryRun, fieldManager: manager });
 
   switch (ri.verb) {
     case 'get': {
@@ -243,6 +245,14 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
       const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim();
       checkPatchType(info, contentType);
       const raw = await deps.decoder.readBody(ctx);
+      if (contentType === APPLY_PATCH) {
+        const applied = await serveApply(deps, ctx, info, namespace, ri.name, raw, dryRun);
+        send(ctx.res, applied.created ? 201 : 200, renderObject(info, applied.object, format), format, warningHeaders(ctx));
+        return;
+      }
+      if (ctx.query.has('force')) {
+        throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+      }
       const r = await deps.store.update(
         info,
         namespace,
@@ -304,7 +314,7 @@ async function handleSubresource(deps: ResourceDeps, ctx: ResourceContext, info:
   if (!sub.verbs.includes(ri.verb)) throw methodNotAllowed();
   if (sub.name === 'scale') return scaleHandlers(deps, ctx, info, namespace);
   const format = negotiate(ctx.req.headers.accept, query, [...OBJECT_TRANSFORMS]);
-  const wc = { user: ctx.user, dryRun: dryRunOf(query), subresource: sub.name };
+  const wc = { user: ctx.user, dryRun: dryRunOf(query), subresource: sub.name, fieldManager: ri.verb === 'get' ? undefined : fieldManagerOf(ctx) };
   const special = deps.subresourceCreate[`${info.group}/${info.resource}/${sub.name}`];
   if (special && ri.verb === 'create') {
     const subInfo: ResourceInfo = { ...info, group: sub.group, version: sub.version, kind: sub.kind, definition: deps.registry.definitionFor(sub.group, sub.version, sub.kind) };
@@ -334,6 +344,11 @@ async function handleSubresource(deps: ResourceDeps, ctx: ResourceContext, info:
       const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim();
       checkPatchType(info, contentType);
       const raw = await deps.decoder.readBody(ctx);
+      if (contentType === APPLY_PATCH) {
+        const applied = await serveApply(deps, ctx, info, namespace, ri.name, raw, wc.dryRun, sub.name);
+        send(ctx.res, 200, renderObject(info, applied.object, format), format, warningHeaders(ctx));
+        return;
+      }
       const r = await deps.store.update(info, namespace, ri.name, (current) => {
         if (!current) throw notFound(gr(info), ri.name);
         return applyPatch(deps, ctx, info, contentType, raw, current);

@@ -11,6 +11,7 @@ import { applyMergePatch } from '../api/patch/merge-patch.js';
 import { negotiate } from './negotiate.js';
 import { getPath, setPath } from '../crd/jsonpath.js';
 import { send } from './respond.js';
+import { fieldManagerOf } from './apply.js';
 import type { ResourceContext, ResourceDeps } from './resources.js';
 
 interface Scale {
@@ -84,7 +85,7 @@ export async function scaleHandlers(deps: ResourceDeps, ctx: ResourceContext, in
         next.metadata = { ...current.metadata, resourceVersion: typeof rv === 'string' && rv !== '' ? rv : undefined };
         return next;
       },
-      { user: ctx.user, dryRun },
+      { user: ctx.user, dryRun, subresource: 'scale', fieldManager: fieldManagerOf(ctx) },
     );
     send(ctx.res, 200, toScale(r.object, info), format);
   };
