@@ -155,6 +155,36 @@ COMMANDS.syncer = {
   },
 };
 
+COMMANDS.up = {
+  summary: 'Run everything locally: a super cluster, tenant control planes and the syncer',
+  flags: {
+    dir: { type: 'string', help: 'State directory (kubeconfigs are written here)', default: '.tenantry' },
+    tenants: { type: 'string', help: 'Comma-separated tenant names', default: 'a,b' },
+    nodes: { type: 'number', help: 'Simulated super-cluster nodes', default: '3' },
+  },
+  async run(f) {
+    const { up } = await import('../local-cluster/up.js');
+    const dir = path.resolve((f.dir as string | undefined) ?? '.tenantry');
+    const tenants = ((f.tenants as string | undefined) ?? 'a,b').split(',').map((t) => t.trim()).filter(Boolean);
+    if (tenants.length === 0) throw new FlagError('--tenants needs at least one name');
+    // Components log warnings and errors only, unless TENANTRY_LOG_LEVEL says otherwise: the terminal is for progress.
+    const log = createLogger('up', process.env.TENANTRY_LOG_LEVEL ?? 'warn');
+    const r = await up({ dir, tenants, nodes: (f.nodes as number | undefined) ?? 3, log, progress: (l) => process.stdout.write(l + '\n') });
+    const first = tenants[0]!;
+    process.stdout.write(
+      `\nReady. Try, as tenant "${first}":\n` +
+        `  export KUBECONFIG=${r.tenantKubeconfigs[first]}\n` +
+        `  kubectl create deployment web --image=nginx --replicas=2\n` +
+        `  kubectl get pods,nodes -o wide\n` +
+        `and look at the super cluster:\n` +
+        `  kubectl --kubeconfig ${r.superKubeconfig} get pods -A -L tenantry.io/tenant\n` +
+        `Other tenants: ${tenants.map((t) => `${t} → ${r.tenantKubeconfigs[t]}`).join(', ')}\n` +
+        `Ctrl-C stops everything; running the same command again resumes.\n`,
+    );
+    await waitForSignal(log, () => r.close());
+  },
+};
+
 async function waitForSignal(log: { info(o: object, m: string): void }, close: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -86,6 +86,16 @@ export async function startSuperCluster(opts: SuperClusterOptions): Promise<Supe
 }
 
 async function ensure(store: ResourceStore, info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
+  // Look first: on a restart the object exists, and admission (IP allocation) would refuse a second create
+  // before storage could answer AlreadyExists.
+  const exists = await store.get(info, namespace, obj.metadata!.name!).then(
+    () => true,
+    (e) => {
+      if (isCode(e, 404)) return false;
+      throw e;
+    },
+  );
+  if (exists) return;
   await store.create(info, namespace, obj, { user: USERS.apiserver }).catch((e) => {
     if (!isCode(e, 409)) throw e;
   });
