@@ -60,6 +60,17 @@ const CASES: Case[] = [
   { name: 'JSON patch on a missing path', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '[{"op":"remove","path":"/data/nothing"}]', headers: { 'Content-Type': 'application/json-patch+json' }, code: 422, reason: 'Invalid' },
   { name: 'strict field validation', method: 'POST', path: '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', body: pod({ datta: {} }), code: 400, reason: 'BadRequest', message: /strict decoding error: unknown field "datta"/ },
   { name: 'duplicate field under Strict', method: 'POST', path: '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","name":"e"}}', code: 400, reason: 'BadRequest', message: /duplicate field "metadata.name"/ },
+  { name: 'malformed JSON patch', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '[{"op":"replace","path":', headers: { 'Content-Type': 'application/json-patch+json' }, code: 400, reason: 'BadRequest' },
+  { name: 'JSON patch that is not a list', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '{"op":"add"}', headers: { 'Content-Type': 'application/json-patch+json' }, code: 400, reason: 'BadRequest' },
+  { name: 'malformed merge patch', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '{"data":', headers: { 'Content-Type': 'application/merge-patch+json' }, code: 400, reason: 'BadRequest' },
+  { name: 'malformed strategic merge patch', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '[1,2]', headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, code: 400, reason: 'BadRequest' },
+  { name: 'strategic patch with an unknown directive', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '{"metadata":{"$patch":"explode"}}', headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, code: 500, reason: '' },
+  { name: 'patch that makes the object invalid', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '{"data":{"bad key!":"x"}}', headers: { 'Content-Type': 'application/merge-patch+json' }, code: 422, reason: 'Invalid' },
+  { name: 'protobuf garbage', method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: 'k8s\u0000\u00ff\u00ff\u00ff', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' }, code: 400, reason: 'BadRequest' },
+  { name: 'protobuf without the magic prefix', method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: 'hello', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' }, code: 400, reason: 'BadRequest', message: /does not appear to be a protobuf message/ },
+  { name: 'server-side apply with a wrong apiVersion', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists?fieldManager=t', body: '{"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"exists"}}', headers: { 'Content-Type': 'application/apply-patch+yaml' }, code: 400, reason: 'BadRequest' },
+  { name: 'server-side apply with a wrong kind', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists?fieldManager=t', body: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"exists"}}', headers: { 'Content-Type': 'application/apply-patch+yaml' }, code: 400, reason: 'BadRequest' },
+  { name: 'server-side apply without a field manager', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/exists', body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"exists"}}', headers: { 'Content-Type': 'application/apply-patch+yaml' }, code: 422, reason: 'Invalid', message: /fieldManager: Required value/ },
   { name: 'type mismatch', method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: pod({ data: { a: 1 } }), code: 400, reason: 'BadRequest', message: /cannot unmarshal number/ },
 ];
 
@@ -75,7 +86,8 @@ describe('bad input', () => {
       const r = await c.request(tc.method, tc.path, tc.body, tc.headers);
       expect(r.code, r.body).toBe(tc.code);
       const status = JSON.parse(r.body);
-      expect(status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: tc.reason, code: tc.code });
+      expect(status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: tc.code });
+      expect(status.reason ?? '').toBe(tc.reason);
       if (tc.message) expect(status.message).toMatch(tc.message);
       expect(await revision()).toBe(before);
     });

@@ -517,7 +517,9 @@ export class ResourceStore {
         return { object: this.decode(info, r.kv), created: false };
       } catch (e) {
         if (e instanceof RevisionMismatchError || e instanceof KeyNotFoundError) {
-          if (wantRv || attempt >= RETRIES_ON_CONFLICT) throw conflict(gr(info), name, OPTIMISTIC_LOCK_MESSAGE);
+          // Retry from a fresh read: a client-pinned resourceVersion then fails the check above
+          // (their conflict), while a mutate that copied the current object simply re-applies.
+          if (attempt >= RETRIES_ON_CONFLICT) throw conflict(gr(info), name, OPTIMISTIC_LOCK_MESSAGE);
           continue;
         }
         throw e instanceof ApiError ? e : internalError(e);

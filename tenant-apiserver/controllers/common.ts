@@ -47,6 +47,16 @@ export async function getOrUndefined(store: ResourceStore, info: ResourceInfo, n
   return ignoreNotFound(store.get(info, namespace, name));
 }
 
+/**
+ * The object without metadata.resourceVersion, for store.update's mutate: an
+ * unpinned write is re-read and retried on a conflict, a pinned one fails.
+ */
+export function unpinned<T extends KubeObject>(o: T): T {
+  if (o.metadata?.resourceVersion === undefined) return o;
+  const { resourceVersion: _rv, ...meta } = o.metadata;
+  return { ...o, metadata: meta };
+}
+
 export function keyOf(o: { metadata?: { namespace?: string; name?: string } }): string {
   const ns = o.metadata?.namespace;
   return ns ? `${ns}/${o.metadata?.name ?? ''}` : (o.metadata?.name ?? '');
@@ -171,7 +181,7 @@ async function adopt(ctx: ClaimContext, o: StoredObject): Promise<StoredObject |
         const meta = { ...cur.metadata, ownerReferences: [...refs, ref] };
         const f = ctx.adoptFinalizer;
         if (f && !(meta.finalizers ?? []).includes(f)) meta.finalizers = [...(meta.finalizers ?? []), f];
-        return { ...cur, metadata: meta };
+        return unpinned({ ...cur, metadata: meta });
       },
       { user: ctx.user },
     ),
@@ -191,7 +201,7 @@ async function release(ctx: ClaimContext, o: StoredObject): Promise<void> {
         const refs = (cur.metadata.ownerReferences ?? []).filter((x) => x.uid !== uid);
         const meta = { ...cur.metadata, ownerReferences: refs };
         if (refs.length === 0) delete (meta as Obj).ownerReferences;
-        return { ...cur, metadata: meta };
+        return unpinned({ ...cur, metadata: meta });
       },
       { user: ctx.user },
     ),

@@ -14,7 +14,7 @@ import { ApiError } from '../api/errors.js';
 import { isTimeZone } from '../api/strategies/cron.js';
 import { asObj, clone, deepEqual, num, objs, str } from '../api/strategies/util.js';
 import { rfc3339, type KubeObject, type StoredObject } from '../api/types.js';
-import { conditions, controllerOf, controllerRef, controllerUser, getOrUndefined, ignoreNotFound, isConflict, resource, spec, splitKey, status } from './common.js';
+import { conditions, controllerOf, controllerRef, controllerUser, getOrUndefined, ignoreNotFound, isConflict, resource, spec, splitKey, status, unpinned } from './common.js';
 import { dueScheduleTime, nextScheduleDelayMs, parseSchedule, rfc3339In, type Schedule, type ScheduleState } from './cron-schedule.js';
 import { createEventRecorder } from './events.js';
 import { finishedCondition } from './job-util.js';
@@ -244,7 +244,8 @@ export function cronJobController(registry: Registry, store: ResourceStore, opts
           name,
           (cur) => {
             if (!cur || cur.metadata.uid !== cj.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-            return { ...cur, metadata: { ...cur.metadata, resourceVersion: cj.metadata.resourceVersion }, status: next };
+            // Unpinned: this controller is the only status writer, and a spec change meanwhile does not undo a Job it started.
+            return unpinned({ ...cur, status: next });
           },
           { user, subresource: 'status' },
         ),

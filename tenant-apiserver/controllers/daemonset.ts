@@ -19,7 +19,6 @@ import {
   controllerRef,
   controllerUser,
   getOrUndefined,
-  ignoreNotFound,
   isConflict,
   isPodAvailable,
   isPodReady,
@@ -31,6 +30,7 @@ import {
   spec,
   splitKey,
   status,
+  unpinned,
 } from './common.js';
 import { createEventRecorder } from './events.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, truncateHistory } from './history.js';
@@ -218,7 +218,7 @@ export function daemonSetController(registry: Registry, store: ResourceStore, op
     const revs = await syncRevisions(registry, store, ds, user, async (n) => {
       await store.update(dsInfo(), namespace, name, (cur) => {
         if (!cur || cur.metadata.uid !== ds.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-        return { ...cur, status: { ...status(cur), collisionCount: n } };
+        return unpinned({ ...cur, status: { ...status(cur), collisionCount: n } });
       }, { user, subresource: 'status' });
     });
     const hash = revs.update.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
@@ -312,7 +312,7 @@ export function daemonSetController(registry: Registry, store: ResourceStore, op
         name,
         (cur) => {
           if (!cur || cur.metadata.uid !== ds.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-          return { ...cur, metadata: { ...cur.metadata, resourceVersion: ds.metadata.resourceVersion }, status: st };
+          return unpinned({ ...cur, status: st });
         },
         { user, subresource: 'status' },
       );

@@ -34,6 +34,7 @@ import {
   type Condition,
 } from './common.js';
 import {
+  DESIRED_REPLICAS_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   REASON,
   REVISION_ANNOTATION,
@@ -299,7 +300,7 @@ export function deploymentController(registry: Registry, store: ResourceStore, o
     async isScalingEvent(rsList: StoredObject[]): Promise<boolean> {
       const { newRS, oldRSs } = await this.allReplicaSets(rsList, false);
       for (const rs of filterActive([...oldRSs, newRS])) {
-        const v = rs.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas'];
+        const v = rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION];
         if (v === undefined || !Number.isInteger(Number(v))) continue;
         if (Number(v) !== specReplicas(this.d)) return true;
       }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from '../api/registry.js';
 import type { ResourceStore } from '../api/store.js';
 import { rfc3339, type KubeObject, type StoredObject } from '../api/types.js';
-import { controllerUser, isNotFound, resource } from './common.js';
+import { controllerUser, isNotFound, resource, unpinned } from './common.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -41,8 +41,7 @@ export function createEventRecorder(registry: Registry, store: ResourceStore, co
   const seen = new Map<string, { name: string; namespace: string; count: number }>();
   let pending: Promise<void> = Promise.resolve();
 
-  const write = async (obj: StoredObject, type: EventType, reason: string, message: string): Promise<void> => {
-    const now = clock();
+  const write = async (obj: StoredObject, type: EventType, reason: string, message: string, now: number): Promise<void> => {
     const ts = rfc3339(new Date(now));
     const namespace = obj.metadata.namespace || 'default';
     const involvedObject = {
@@ -64,7 +63,7 @@ export function createEventRecorder(registry: Registry, store: ResourceStore, co
           prior.name,
           (cur) => {
             if (!cur) throw Object.assign(new Error('gone'), { gone: true });
-            return { ...cur, count, lastTimestamp: ts } as KubeObject;
+            return unpinned({ ...cur, count, lastTimestamp: ts } as KubeObject);
           },
           { user },
         );
@@ -100,9 +99,10 @@ export function createEventRecorder(registry: Registry, store: ResourceStore, co
 
   return {
     event(obj, type, reason, message) {
-      // In order, one at a time: a repeat must find the first event written.
+      // Stamped now, written in order one at a time: a repeat must find the first event written.
+      const now = clock();
       pending = pending
-        .then(() => write(obj, type, reason, message))
+        .then(() => write(obj, type, reason, message, now))
         .catch((e) => log?.debug({ err: e, reason, object: obj.metadata.name }, 'event not recorded'));
     },
     flush: () => pending,

@@ -78,10 +78,6 @@ interface Node {
 
 const ABSENT_CACHE = 500;
 
-function gvOf(apiVersion: string): string {
-  return apiVersion;
-}
-
 function identityOf(o: GcObject): Identity {
   const id: Identity = { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid };
   if (o.metadata.namespace) id.namespace = o.metadata.namespace;
@@ -217,7 +213,7 @@ export class GarbageCollectorCore {
   // ---- absent-owner cache -----------------------------------------------------------------------------------------
 
   private absentKey(ref: { apiVersion: string; kind: string; name: string; uid: string }, namespace: string | undefined): string {
-    return JSON.stringify([gvOf(ref.apiVersion), ref.kind, ref.name, ref.uid, namespace ?? '']);
+    return JSON.stringify([ref.apiVersion, ref.kind, ref.name, ref.uid, namespace ?? '']);
   }
 
   private rememberAbsent(ref: { apiVersion: string; kind: string; name: string; uid: string }, namespace: string | undefined): void {

@@ -9,7 +9,7 @@ import type { Registry, ResourceInfo } from '../api/registry.js';
 import type { ResourceStore } from '../api/store.js';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject, StoredObject } from '../api/types.js';
-import { controllerUser, ignoreNotFound, isConflict } from './common.js';
+import { controllerUser, ignoreNotFound, isConflict, unpinned } from './common.js';
 import { GarbageCollectorCore, type GcClient, type GcObject, type Identity } from './gc-core.js';
 import type { Controller } from './runtime.js';
 
@@ -85,7 +85,7 @@ export function storeGcClient(registry: Registry, store: ResourceStore): GcClien
             const refs = fn(cur.metadata.ownerReferences ?? []);
             const meta = { ...cur.metadata, ownerReferences: refs };
             if (refs.length === 0) delete (meta as Record<string, unknown>).ownerReferences;
-            return { ...cur, metadata: meta } as KubeObject;
+            return unpinned({ ...cur, metadata: meta } as KubeObject);
           },
           { user },
         ),
@@ -102,7 +102,7 @@ export function storeGcClient(registry: Registry, store: ResourceStore): GcClien
             const fins = (cur.metadata.finalizers ?? []).filter((f) => f !== finalizer);
             const meta = { ...cur.metadata, finalizers: fins };
             if (fins.length === 0) delete (meta as Record<string, unknown>).finalizers;
-            return { ...cur, metadata: meta } as KubeObject;
+            return unpinned({ ...cur, metadata: meta } as KubeObject);
           },
           { user },
         ),

@@ -10,7 +10,7 @@ import type { ResourceStore } from '../api/store.js';
 import { ApiError } from '../api/errors.js';
 import { asObj, clone, deepEqual, num } from '../api/strategies/util.js';
 import type { KubeObject, StoredObject, UserInfo } from '../api/types.js';
-import { controllerOf, controllerRef, ignoreNotFound, resource, spec, status } from './common.js';
+import { controllerOf, controllerRef, ignoreNotFound, resource, spec, status, unpinned } from './common.js';
 import { controllerRevisionHash, semanticNormalize } from './hash.js';
 
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -94,7 +94,7 @@ export async function syncRevisions(
       last.metadata.name,
       (cur) => {
         if (!cur || cur.metadata.uid !== last.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-        return { ...cur, revision: next };
+        return unpinned({ ...cur, revision: next });
       },
       { user },
     );

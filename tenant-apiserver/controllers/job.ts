@@ -34,6 +34,7 @@ import {
   splitKey,
   status,
   type Condition,
+  unpinned,
 } from './common.js';
 import { createEventRecorder } from './events.js';
 import {
@@ -99,7 +100,7 @@ export function jobController(registry: Registry, store: ResourceStore, opts: Wo
           const fins = (cur.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
           const meta = { ...cur.metadata, finalizers: fins };
           if (fins.length === 0) delete (meta as Record<string, unknown>).finalizers;
-          return { ...cur, metadata: meta };
+          return unpinned({ ...cur, metadata: meta });
         },
         { user },
       ),
@@ -178,7 +179,7 @@ export function jobController(registry: Registry, store: ResourceStore, opts: Wo
       job.metadata.name,
       (cur) => {
         if (!cur || cur.metadata.uid !== job.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-        return { ...cur, metadata: { ...cur.metadata, resourceVersion: job.metadata.resourceVersion }, status: st };
+        return unpinned({ ...cur, status: st });
       },
       { user, subresource: 'status' },
     );
@@ -298,7 +299,7 @@ export function jobController(registry: Registry, store: ResourceStore, opts: Wo
       startTime = rfc3339(new Date(now));
     }
 
-    let active = owned.filter(isPodActive);
+    const active = owned.filter(isPodActive);
     let finishing = finishingCondition(conds);
     const deadline = num(js.activeDeadlineSeconds);
     if (!finishing) {

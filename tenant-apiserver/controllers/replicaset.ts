@@ -12,7 +12,7 @@ import type { ResourceStore } from '../api/store.js';
 import { ApiError } from '../api/errors.js';
 import { mapSelectorMatches, selectorMatches } from '../api/strategies/validators.js';
 import { asObj, num } from '../api/strategies/util.js';
-import type { KubeObject, StoredObject } from '../api/types.js';
+import { rfc3339, type KubeObject, type StoredObject } from '../api/types.js';
 import {
   claim,
   controllerOf,
@@ -31,6 +31,7 @@ import {
   splitKey,
   status,
   type Condition,
+  unpinned,
 } from './common.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { rankPodsForDeletion } from './pod-ranking.js';
@@ -101,7 +102,7 @@ export function replicaSetStatus(rs: StoredObject, pods: KubeObject[], manageErr
   let conds = ((cur.conditions as Condition[] | undefined) ?? []).slice();
   const failure = getCondition(conds, 'ReplicaFailure');
   if (manageError && !failure) {
-    conds.push({ type: 'ReplicaFailure', status: 'True', lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: manageError.reason, message: manageError.message });
+    conds.push({ type: 'ReplicaFailure', status: 'True', lastTransitionTime: rfc3339(new Date(nowMs)), reason: manageError.reason, message: manageError.message });
   } else if (!manageError && failure) {
     conds = conds.filter((c) => c.type !== 'ReplicaFailure');
   }
@@ -230,7 +231,7 @@ export function replicaSetController(registry: Registry, store: ResourceStore, k
           name,
           (cur) => {
             if (!cur || cur.metadata.uid !== rs.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-            return { ...cur, status: next };
+            return unpinned({ ...cur, status: next });
           },
           { user, subresource: 'status' },
         ),

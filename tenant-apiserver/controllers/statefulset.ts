@@ -32,6 +32,7 @@ import {
   specReplicas,
   splitKey,
   status,
+  unpinned,
 } from './common.js';
 import { createEventRecorder } from './events.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, templateOfRevision, truncateHistory } from './history.js';
@@ -152,7 +153,7 @@ export function statefulSetController(registry: Registry, store: ResourceStore, 
             if (!cur) throw new ApiError(404, 'NotFound', 'gone');
             const refs = (cur.metadata.ownerReferences ?? []).filter((r) => r.uid !== pod.metadata.uid);
             refs.push({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid, controller: false, blockOwnerDeletion: true });
-            return { ...cur, metadata: { ...cur.metadata, ownerReferences: refs } };
+            return unpinned({ ...cur, metadata: { ...cur.metadata, ownerReferences: refs } });
           }, { user }),
         );
       }
@@ -175,7 +176,7 @@ export function statefulSetController(registry: Registry, store: ResourceStore, 
       set.metadata.name,
       (cur) => {
         if (!cur || cur.metadata.uid !== set.metadata.uid) throw new ApiError(404, 'NotFound', 'gone');
-        return { ...cur, metadata: { ...cur.metadata, resourceVersion: set.metadata.resourceVersion }, status: st };
+        return unpinned({ ...cur, status: st });
       },
       { user, subresource: 'status' },
     );
