@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { loadOrCreatePki } from './server/pki.js';
+import { loadPkiFast } from './server/pki-fast.js';
 import { renderKubeconfig, writeFileAtomicSync } from '../lib/kubeconfig.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { Registry } from './api/registry.js';
@@ -80,7 +80,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host = opts.host ?? '127.0.0.1';
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const metrics = createMetrics();
-  const [pki, spec] = await Promise.all([loadOrCreatePki(opts.dataDir, { hosts: [host] }), loadOpenApiV2()]);
+  // Restarts take the fast path; the X.509 library is loaded only to create or re-issue certificates.
+  const pkiReady =
+    loadPkiFast(opts.dataDir, [host]) ?? import('./server/pki.js').then((m) => m.loadOrCreatePki(opts.dataDir, { hosts: [host] }));
+  const [pki, spec] = await Promise.all([pkiReady, loadOpenApiV2()]);
   const kv = new SqliteStore(path.join(opts.dataDir, 'state.db'), {
     onCommit: (seconds, ops) => {
       metrics.storageCommit.observe(seconds);

@@ -118,6 +118,8 @@ export interface AdmissionPlugin {
 
 export interface WatchOptions {
   selection?: Selection;
+  /** The watcher only reads and serialises objects, so it may share decoded objects with other such watchers. */
+  sharedObjects?: boolean;
   resourceVersion?: string;
   sendInitialEvents?: boolean;
 }
@@ -159,6 +161,7 @@ export class ResourceStore {
   ) {}
 
   private tracker: ManagedFieldsTracker | undefined;
+  private readonly watchDecodeCache = new WeakMap<KeyValue, Map<string, StoredObject>>();
 
   setManagedFieldsTracker(t: ManagedFieldsTracker): void {
     this.tracker = t;
@@ -728,12 +731,29 @@ export class ResourceStore {
       startRev = parseResourceVersion(rv);
     }
     const want = (o: StoredObject | undefined): o is StoredObject => !!o && (!sel || matches(s, o, sel));
-    const decodeCache = new WeakMap<object, StoredObject>();
+    // Events are shared by every watcher of a prefix, so decode each once per served version
+    // for all of them (100 watchers must not parse the same JSON 100 times). Watchers never mutate.
+    const versionKey = `${info.group}/${info.version}/${info.resource}`;
+    const privateCache = new WeakMap<KeyValue, StoredObject>();
     const dec = (kvv: KeyValue): StoredObject => {
-      let o = decodeCache.get(kvv);
+      if (!opts.sharedObjects) {
+        // In-process watchers (controllers) may keep and change what they get: give them their own copies.
+        let own = privateCache.get(kvv);
+        if (!own) {
+          own = this.decode(info, kvv);
+          privateCache.set(kvv, own);
+        }
+        return own;
+      }
+      let perVersion = this.watchDecodeCache.get(kvv);
+      if (!perVersion) {
+        perVersion = new Map();
+        this.watchDecodeCache.set(kvv, perVersion);
+      }
+      let o = perVersion.get(versionKey);
       if (!o) {
         o = this.decode(info, kvv);
-        decodeCache.set(kvv, o);
+        perVersion.set(versionKey, o);
       }
       return o;
     };
@@ -741,14 +761,15 @@ export class ResourceStore {
       for (const ev of events) {
         if (sel?.exactName !== undefined && !ev.kv.key.endsWith('/' + sel.exactName)) continue;
         const cur = ev.type === 'PUT' ? dec(ev.kv) : undefined;
-        const prev = ev.prevKv ? dec(ev.prevKv) : undefined;
+        // The previous state only matters when a selector decides membership.
+        const prev = sel && ev.prevKv ? dec(ev.prevKv) : undefined;
         if (ev.type === 'DELETE') {
-          const last = this.decode(info, ev.kv);
+          const last = dec(ev.kv);
           if (want(last)) send('DELETED', last);
           continue;
         }
         const nowIn = want(cur);
-        const wasIn = ev.prevKv !== undefined && want(prev);
+        const wasIn = ev.prevKv !== undefined && (!sel || want(prev));
         if (nowIn && !wasIn) send(ev.prevKv ? (sel ? 'ADDED' : 'MODIFIED') : 'ADDED', cur!);
         else if (nowIn && wasIn) send('MODIFIED', cur!);
         else if (!nowIn && wasIn) {

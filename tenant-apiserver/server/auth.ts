@@ -59,12 +59,19 @@ export function withAuthenticatedGroup(u: UserInfo): UserInfo {
 }
 
 export function createAuthenticator(tokens: Map<string, UserInfo>, extra: TokenAuthenticator[] = []): Authenticator {
+  // A connection's certificate never changes: read it once per socket, not per request.
+  const bySocket = new WeakMap<TLSSocket, UserInfo | null>();
   return (req) => {
     const socket = req.socket as TLSSocket;
     if (socket.authorized) {
-      const cert = socket.getPeerCertificate();
-      const cn = asArray(cert?.subject?.CN)[0];
-      if (cn) return withAuthenticatedGroup({ username: cn, groups: asArray(cert.subject.O) });
+      let user = bySocket.get(socket);
+      if (user === undefined) {
+        const cert = socket.getPeerCertificate();
+        const cn = asArray(cert?.subject?.CN)[0];
+        user = cn ? withAuthenticatedGroup({ username: cn, groups: asArray(cert.subject.O) }) : null;
+        bySocket.set(socket, user);
+      }
+      if (user) return user;
     }
     const header = req.headers.authorization;
     if (header) {

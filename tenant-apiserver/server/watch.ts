@@ -13,6 +13,8 @@ import { send, serialize } from './respond.js';
 import type { ResourceContext } from './resources.js';
 import type { ServerMetrics } from './metrics.js';
 
+const SERIALIZED = new WeakMap<object, string>();
+
 export interface WatchServerOptions {
   store: ResourceStore;
   metrics: ServerMetrics;
@@ -55,7 +57,16 @@ export async function serveWatch(
   const apiVersion = apiVersionOf(info);
   let columnsSent = false;
   const encode = (type: string, obj: unknown): string => {
-    return serialize({ type, object: obj }, { mediaType: format.mediaType === 'application/yaml' ? 'application/json' : 'application/json', pretty: false }) + '\n';
+    // Objects decoded by the store are shared by all watchers: serialise each once.
+    if (format.transform === 'none' && obj !== null && typeof obj === 'object') {
+      let json = SERIALIZED.get(obj);
+      if (json === undefined) {
+        json = JSON.stringify(obj);
+        SERIALIZED.set(obj, json);
+      }
+      return `{"type":${JSON.stringify(type)},"object":${json}}\n`;
+    }
+    return serialize({ type, object: obj }, { mediaType: 'application/json', pretty: false }) + '\n';
   };
   const render = (obj: StoredObject): unknown => {
     if (format.transform === 'Table') {
@@ -92,7 +103,7 @@ export async function serveWatch(
     handle = await opts.store.watch(
       info,
       namespace,
-      { selection, resourceVersion: rv, sendInitialEvents: sendInitial === 'true' ? true : sendInitial === 'false' ? false : undefined },
+      { selection, sharedObjects: true, resourceVersion: rv, sendInitialEvents: sendInitial === 'true' ? true : sendInitial === 'false' ? false : undefined },
       onEvent,
       sendInitial === 'true' ? (rev) => {
         lastRv = String(rev);

@@ -8,7 +8,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { lazyRequire } from '../../../lib/lazy.js';
+
+// Loaded on first use: most servers never see a protobuf body.
+const pb = lazyRequire<typeof protobuf>('protobufjs');
 import { badRequest } from '../errors.js';
 import type { KubeObject } from '../types.js';
 
@@ -51,7 +55,7 @@ const loadedFiles = new Set<string>();
 function ensureLoaded(group: string, version: string): protobuf.Root {
   const base = protoRoot();
   if (!root) {
-    root = new protobuf.Root();
+    root = new (pb().Root)();
     root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(base, target));
     root.loadSync('k8s.io/apimachinery/pkg/runtime/generated.proto', { keepCase: true });
   }
@@ -175,8 +179,8 @@ function convertField(field: protobuf.Field, v: unknown): unknown {
 }
 
 function convertScalarOrMessage(field: protobuf.Field, v: unknown, inCollection: boolean): unknown {
-  if (field.resolvedType instanceof protobuf.Type) return normalise(field.resolvedType, v);
-  if (field.resolvedType instanceof protobuf.Enum) return v;
+  if (field.resolvedType instanceof pb().Type) return normalise(field.resolvedType, v);
+  if (field.resolvedType instanceof pb().Enum) return v;
   switch (field.type) {
     case 'string':
       return v === '' && !inCollection ? undefined : v;

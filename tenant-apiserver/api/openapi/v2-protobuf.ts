@@ -18,7 +18,11 @@
 // `in`. Keys the Swagger 2.0 schema object does not have (anyOf, oneOf, not)
 // are dropped, as the v2 form cannot carry them.
 
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { lazyRequire } from '../../../lib/lazy.js';
+
+// Loaded on first use: most servers never see a protobuf body.
+const pb = lazyRequire<typeof protobuf>('protobufjs');
 import type { OpenApiV2 } from './spec.js';
 
 const PROTO = `
@@ -183,7 +187,7 @@ let root: protobuf.Root | undefined;
 /** The `openapi.v2` package (field names kept in snake_case, as in the .proto). */
 export function openApiV2ProtoRoot(): protobuf.Root {
   if (!root) {
-    root = protobuf.parse(PROTO, { keepCase: true }).root;
+    root = pb().parse(PROTO, { keepCase: true }).root;
     root.resolveAll();
   }
   return root;
