@@ -103,3 +103,21 @@ describe('exits', () => {
     expect([0, 1, 2, 5, 9].map(backoffMs)).toEqual([10_000, 20_000, 40_000, 300_000, 300_000]);
   });
 });
+
+describe('commandExit', () => {
+  it('reads the outcome of plain commands and leaves long-running ones alone', async () => {
+    const { commandExit, simulatedExit } = await import('./pod-status.js');
+    expect(commandExit(['sh', '-c', 'exit 3'])).toBe(3);
+    expect(commandExit(['/bin/sh', '-c', 'echo hello; date'])).toBe(0);
+    expect(commandExit(['false'])).toBe(1);
+    expect(commandExit(['sleep', '5'])).toBe(0);
+    expect(commandExit(['sleep', '3600'])).toBeUndefined();
+    expect(commandExit(['nginx', '-g', 'daemon off;'])).toBeUndefined();
+    expect(commandExit(['perl', '-Mbignum=bpi', '-wle', 'print bpi(2000)'])).toBe(0);
+    expect(commandExit([])).toBeUndefined();
+    const pod = (containers: object[]) => ({ spec: { containers } });
+    expect(simulatedExit(pod([{ name: 'a', image: 'busybox', command: ['sh', '-c', 'exit 0'] }]))).toBe(0);
+    expect(simulatedExit(pod([{ name: 'a', image: 'busybox', command: ['true'] }, { name: 'b', image: 'nginx' }]))).toBeUndefined();
+    expect(simulatedExit({ metadata: { annotations: { 'tenantry.io/simulate-exit': '7' } }, spec: { containers: [{ name: 'a' }] } })).toBe(7);
+  });
+});

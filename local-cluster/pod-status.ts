@@ -4,7 +4,7 @@
 // restart (CrashLoopBackOff), restarted.
 
 import { createHash } from 'node:crypto';
-import { asObj, objs, str, type Obj } from '../tenant-apiserver/api/strategies/util.js';
+import { asArr, asObj, objs, str, type Obj } from '../tenant-apiserver/api/strategies/util.js';
 import { rfc3339, type KubeObject } from '../tenant-apiserver/api/types.js';
 
 /** Annotation: containers exit with this code once started (so Jobs complete). */
@@ -249,11 +249,73 @@ export function containerPhase(pod: KubeObject): ContainerPhase {
   return { kind: 'running', since: Number.isNaN(started) ? 0 : started };
 }
 
-/** The simulated exit code, when the pod asks for one. */
+/**
+ * The simulated exit code: the annotation when a pod asks for one; otherwise,
+ * when every container runs a command whose outcome is plain from its text
+ * (`true`, `false`, `sh -c "exit 3"`, `echo …`, `date`, `sleep 5`, kube's
+ * `perl … print bpi(2000)` Job example), that command's code; undefined for
+ * anything that may run for long (servers, `sleep 3600`).
+ */
 export function simulatedExit(pod: KubeObject): number | undefined {
   const v = pod.metadata?.annotations?.[SIMULATE_EXIT_ANNOTATION];
-  if (v === undefined || !/^\d{1,3}$/.test(v)) return undefined;
-  return Number(v);
+  if (v !== undefined && /^\d{1,3}$/.test(v)) return Number(v);
+  const containers = asArr(asObj(pod.spec)?.containers);
+  if (containers.length === 0) return undefined;
+  let code = 0;
+  for (const c of containers) {
+    const co = asObj(c) ?? {};
+    const argv = [...asArr(co.command), ...asArr(co.args)].map(String);
+    const exit = commandExit(argv);
+    if (exit === undefined) return undefined;
+    if (code === 0) code = exit;
+  }
+  return code;
+}
+
+const SHORT_SLEEP_SECONDS = 60;
+
+/** The exit code of a command line whose outcome its text makes plain, else undefined. */
+export function commandExit(argv: string[]): number | undefined {
+  if (argv.length === 0) return undefined;
+  const [cmd, ...rest] = argv as [string, ...string[]];
+  const base = cmd.split('/').pop()!;
+  if ((base === 'sh' || base === 'bash' || base === 'ash') && rest[0] === '-c' && rest[1] !== undefined) return scriptExit(rest[1]);
+  return simpleExit(base, rest);
+}
+
+function simpleExit(base: string, args: string[]): number | undefined {
+  switch (base) {
+    case 'true':
+    case 'echo':
+    case 'date':
+    case 'printf':
+      return 0;
+    case 'false':
+      return 1;
+    case 'exit':
+      return args[0] !== undefined && /^\d{1,3}$/.test(args[0]) ? Number(args[0]) : 0;
+    case 'sleep': {
+      const n = Number(args[0]);
+      return Number.isFinite(n) && n <= SHORT_SLEEP_SECONDS ? 0 : undefined;
+    }
+    case 'perl':
+      return args.some((a) => /print/.test(a)) ? 0 : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** `a; b && exit 2`: every statement must be plain; the last exit (or 0) is the code. */
+function scriptExit(script: string): number | undefined {
+  let code = 0;
+  for (const stmt of script.split(/;|&&|\n/).map((x) => x.trim()).filter(Boolean)) {
+    const words = stmt.split(/\s+/);
+    const c = simpleExit(words[0]!.split('/').pop()!, words.slice(1));
+    if (c === undefined) return undefined;
+    if (words[0] === 'exit') return c;
+    code = c;
+  }
+  return code;
 }
 
 /** Whether the kubelet restarts containers that exited with this code. */

@@ -96,6 +96,15 @@ describe('tenantry up', () => {
     expect(k(as('blue'), ['get', 'pod', 'web', '-n', 'shop', '-o', 'jsonpath={.status.phase}'])).toBe('Running');
   });
 
+  it('runs a Job to completion on the super cluster and a Deployment to Running', async () => {
+    k(as('blue'), ['create', 'job', 'once', '-n', 'shop', '--image=busybox', '--', 'sh', '-c', 'echo done; exit 0']);
+    k(as('blue'), ['create', 'deployment', 'api', '-n', 'shop', '--image=nginx', '--replicas=3']);
+    expect(k(as('blue'), ['wait', '--for=condition=complete', 'job/once', '-n', 'shop', '--timeout=30s'])).toContain('condition met');
+    expect(k(as('blue'), ['rollout', 'status', 'deployment/api', '-n', 'shop', '--timeout=30s'])).toContain('successfully rolled out');
+    const pods = JSON.parse(k(as('blue'), ['get', 'pods', '-n', 'shop', '-l', 'app=api', '-o', 'json'])).items as { status: { phase: string } }[];
+    expect(pods.map((p) => p.status.phase)).toEqual(['Running', 'Running', 'Running']);
+  });
+
   it('stops cleanly on Ctrl-C and resumes with the same state', async () => {
     expect(await stopUp()).toBe(0);
     await startUp();
