@@ -1,6 +1,7 @@
 // Renders the results of one bench run as docs/benchmarks.md: what was run,
 // on what, each figure next to a baseline from the same run, and the targets.
 
+import type { WritesResult } from './writes.js';
 import type { RawInsertResult, RawReadResult } from './sqlite-raw.js';
 import type { ThroughputResult } from './etcd.js';
 import type { ClosedLoopResult, ListResult, PacedResult, WatchResult } from './workloads.js';
@@ -38,6 +39,7 @@ export interface Results {
   };
   list?: { count: number; createPerSecond: number; api: ListResult; raw: RawReadResult; limit: number };
   watch?: WatchResult & { rate: number };
+  writes?: WritesResult;
 }
 
 type Verdict = 'PASS' | 'FAIL' | 'n/a';
@@ -94,6 +96,11 @@ export function render(r: Results): string {
       '—',
       '—',
     ]);
+  }
+  if (r.writes) {
+    const w = r.writes;
+    rows.push([`Strategic merge patch of a 3-container Deployment (${w.ops} sequential, mean)`, `${fmt(w.strategic.meanMs, 2)} ms (p99 ${fmt(w.strategic.p99Ms, 2)})`, `plain update (PUT): ${fmt(w.update.meanMs, 2)} ms (p99 ${fmt(w.update.p99Ms, 2)})`, ratio(w.strategic.meanMs, w.update.meanMs), '—', '—']);
+    rows.push([`Server-side apply of the same Deployment (${w.ops} sequential, mean)`, `${fmt(w.apply.meanMs, 2)} ms (p99 ${fmt(w.apply.p99Ms, 2)})`, `plain update (PUT): ${fmt(w.update.meanMs, 2)} ms`, ratio(w.apply.meanMs, w.update.meanMs), '—', '—']);
   }
   if (r.list) {
     const l = r.list;
@@ -195,6 +202,10 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    \`created-at\` annotation with its send time (monotonic \`process.hrtime\` ms); each watcher records arrival minus
    that stamp (20 unstamped creates first warm the path up). Baseline: the creating request's own response
    latency in the same run.
+7. **Write paths**: on a 3-container Deployment, 500 sequential each of a plain update (PUT of the whole object),
+   a strategic merge patch (an annotation plus a containers entry matched by merge key) and a server-side apply of
+   the full manifest (one manager, `force=true`). Every write changes only an annotation, so no rollout starts and
+   the three do the same work downstream. Baseline: the plain update in the same run.
 
 The load generator runs on the same ${m.nproc} cores as the server, so every API figure includes client CPU
 contention; baselines suffer it the same way.

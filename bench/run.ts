@@ -3,6 +3,7 @@
 //   --only=1,4     run just those measures (prints results, does not write the doc)
 //   --profile      run the servers under `node --cpu-prof` and print hot spots (does not write the doc)
 
+import { measureWriteCosts } from './writes.js';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -266,6 +267,16 @@ async function measureWatch(r: Results): Promise<void> {
   log(`6/6 watch: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms, ${w.events}/${w.expected} events; server ${w.serverCores.toFixed(2)} cores, bench client ${w.clientCores.toFixed(2)} cores`);
 }
 
+async function measureWrites(r: Results): Promise<void> {
+  const ops = 500;
+  const { client, done } = await serverFor('writes');
+  log(`7/7 ${ops} updates, strategic merge patches and server-side applies of a 3-container Deployment`);
+  r.writes = await measureWriteCosts(client, ops);
+  await done();
+  const w = r.writes;
+  log(`7/7 update ${w.update.meanMs.toFixed(2)} ms, strategic ${w.strategic.meanMs.toFixed(2)} ms, apply ${w.apply.meanMs.toFixed(2)} ms (means)`);
+}
+
 function machine(): Machine {
   const fsType =
     spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', os.tmpdir()], { encoding: 'utf8' }).stdout?.trim() ||
@@ -295,6 +306,7 @@ async function main(): Promise<void> {
     [4, measureThroughput],
     [5, measureList],
     [6, measureWatch],
+    [7, measureWrites],
   ];
   for (const [n, step] of steps) if (wanted(n)) await step(r);
   r.durationS = (nowMs() - T0) / 1000;
