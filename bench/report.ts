@@ -204,7 +204,7 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    latency in the same run.
 7. **Write paths**: on a 3-container Deployment, 500 sequential each of a plain update (PUT of the whole object),
    a strategic merge patch (an annotation plus a containers entry matched by merge key) and a server-side apply of
-   the full manifest (one manager, `force=true`). Every write changes only an annotation, so no rollout starts and
+   the full manifest (one manager, \`force=true\`). Every write changes only an annotation, so no rollout starts and
    the three do the same work downstream. Baseline: the plain update in the same run.
 
 The load generator runs on the same ${m.nproc} cores as the server, so every API figure includes client CPU
