@@ -4,28 +4,9 @@
 
 export type Obj = Record<string, unknown>;
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: unknown[];
-  finalizers?: string[];
-  [k: string]: unknown;
-}
-
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  [k: string]: unknown;
-}
+// The same narrowed object types the API server uses: one definition for both sides.
+import type { KubeObject } from '../tenant-apiserver/api/types.js';
+export type { ObjectMeta, KubeObject } from '../tenant-apiserver/api/types.js';
 
 /** Where a resource lives in the API: enough to build its paths. */
 export interface ResourceRef {

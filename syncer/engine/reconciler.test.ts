@@ -35,7 +35,7 @@ describe('planSync: tenant only', () => {
   });
 
   it('never copies owner references, finalizers or server fields', () => {
-    const cm = obj('ConfigMap', 'default', 'cfg', { metadata: { ownerReferences: [{ uid: 'x' }], finalizers: ['f'], generation: 3 } });
+    const cm = obj('ConfigMap', 'default', 'cfg', { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'x' }], finalizers: ['f'], generation: 3 } });
     const a = only(planSync(configmaps, context(world({ configmaps: [cm] })), 'default', 'cfg').actions, 'create-super');
     expect(Object.keys(a.object.metadata!).sort()).toEqual(['annotations', 'labels', 'name', 'namespace']);
   });

@@ -5,23 +5,7 @@
 // gap moves forward; days that do not start at midnight are corrected).
 // Times are plain epoch milliseconds; zones come from Intl (IANA names).
 
-import { cronScheduleError } from '../api/strategies/cron.js';
-
-interface Bounds {
-  min: number;
-  max: number;
-  names?: Record<string, number>;
-}
-
-const MINUTES: Bounds = { min: 0, max: 59 };
-const HOURS: Bounds = { min: 0, max: 23 };
-const DOM: Bounds = { min: 1, max: 31 };
-const MONTHS: Bounds = {
-  min: 1,
-  max: 12,
-  names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 },
-};
-const DOW: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
+import { DOM, DOW, HOURS, MINUTES, MONTHS, cronScheduleError, type Bounds } from '../api/strategies/cron.js';
 
 /** A parsed field: which values match, and whether it was `*` / `?` (robfig's starBit). */
 interface Field {

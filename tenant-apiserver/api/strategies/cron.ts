@@ -2,21 +2,22 @@
 // ParseStandard: five fields or an @descriptor), with that library's error
 // text, since kube passes it through verbatim (`spec.schedule: Invalid value: …`).
 
-interface Bounds {
+/** A cron field's range and names, shared with the CronJob controller's scheduler. */
+export interface Bounds {
   min: number;
   max: number;
   names?: Record<string, number>;
 }
 
-const MINUTES: Bounds = { min: 0, max: 59 };
-const HOURS: Bounds = { min: 0, max: 23 };
-const DOM: Bounds = { min: 1, max: 31 };
-const MONTHS: Bounds = {
+export const MINUTES: Bounds = { min: 0, max: 59 };
+export const HOURS: Bounds = { min: 0, max: 23 };
+export const DOM: Bounds = { min: 1, max: 31 };
+export const MONTHS: Bounds = {
   min: 1,
   max: 12,
   names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 },
 };
-const DOW: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
+export const DOW: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
 
 const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
