@@ -135,6 +135,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Extra `tenantry apiserver` flags. */
+  args?: string[];
 }
 
 export interface BenchServer {
@@ -157,7 +159,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
   const dataDir = opts.dataDir ?? tempDir('server');
   const port = await freePort();
   const t0 = nowMs();
-  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'apiserver', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'apiserver', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TENANTRY_LOG_LEVEL: process.env.TENANTRY_LOG_LEVEL ?? 'info' },
   }));

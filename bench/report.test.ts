@@ -60,3 +60,37 @@ describe('render', () => {
     expect(line).toMatch(/\| FAIL \|$/);
   });
 });
+
+describe('render: syncer at scale', () => {
+  const syncer = {
+    tenants: 100,
+    pods: 10_000,
+    nodes: 40,
+    concurrency: 16,
+    tenantProcesses: 2,
+    direct: { createdS: 20, runningS: 40, errors: 0 },
+    synced: { createdS: 30, superCreatedS: 35, runningS: 41, errors: 0, p50Ms: 200, p99Ms: 900, maxMs: 1500, notRunning: 0, syncerCpuS: 10, superCpuS: 20, tenantsCpuS: 30 },
+    rssIdleMb: 100,
+    rssSteadyMb: 160,
+    restart: { readyMs: 1500, probeMs: 3500 },
+    patrol: { tenants: 100, meanS: 0.15, maxS: 0.4, roundS: 15 },
+  };
+
+  it('judges total time against the same-run direct baseline and restart by the slower of ready and probe', () => {
+    const doc = render({ machine, durationS: 1, load: { start: [0, 0, 0], end: [0, 0, 0] }, syncer });
+    expect(row(doc, '10000 pods across 100 tenants')).toContain('1.02×');
+    expect(row(doc, '10000 pods across 100 tenants')).toMatch(/\| PASS \|$/);
+    expect(row(doc, '… tenant create → super create')).toMatch(/\| PASS \|$/);
+    expect(row(doc, 'Syncer RSS')).toMatch(/\| FAIL \|$/);
+    expect(row(doc, 'Syncer restart')).toContain('| 3.50 s |');
+    expect(row(doc, 'Syncer restart')).toMatch(/\| FAIL \|$/);
+    expect(row(doc, 'One patrol scan')).toMatch(/\| PASS \|$/);
+    expect(doc).toContain("VirtualCluster's paper");
+  });
+
+  it('fails the total-time target when some tenant pods never ran, however fast the rest were', () => {
+    const doc = render({ machine, durationS: 1, load: { start: [0, 0, 0], end: [0, 0, 0] }, syncer: { ...syncer, synced: { ...syncer.synced, runningS: 30, notRunning: 3 } } });
+    expect(row(doc, '10000 pods across 100 tenants')).toContain('(3 never Running)');
+    expect(row(doc, '10000 pods across 100 tenants')).toMatch(/\| FAIL \|$/);
+  });
+});

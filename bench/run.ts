@@ -1,7 +1,8 @@
-// `npm run bench`: runs the six measures, each against a freshly started tenant
-// API server, and writes docs/benchmarks.md.
+// `npm run bench`: runs the measures (1–7 and 9 each against freshly started tenant
+// API server, 8 the syncer at scale) and writes docs/benchmarks.md.
 //   --only=1,4     run just those measures (prints results, does not write the doc)
-//   --profile      run the servers under `node --cpu-prof` and print hot spots (does not write the doc)
+//   --profile      run the servers (for 8: the syncer) under `node --cpu-prof` and print hot spots (does not write the doc)
+//   --syncer-tenants=N --syncer-pods=M   a smaller measure 8 (N tenants × M pods) while working on it
 
 import { measureWriteCosts } from './writes.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,6 +17,8 @@ import { median } from './stats.js';
 import { bulkCreate, closedLoopCreates, cpuSeconds, pacedCreates, timeLists, watchFanout, type PacedResult } from './workloads.js';
 import { render, type Machine, type Results } from './report.js';
 import { formatProfile, summarizeProfile } from './profile.js';
+import { DEFAULT_SYNCER_BENCH, measureSyncer } from './syncer.js';
+import { measurePolicyOverhead } from './policy.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -25,6 +28,10 @@ const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
 const profile = args.includes('--profile');
 const wanted = (n: number): boolean => !only || only.includes(n);
+const numArg = (name: string): number | undefined => {
+  const v = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return v === undefined ? undefined : Number(v);
+};
 
 const T0 = nowMs();
 function log(msg: string): void {
@@ -277,6 +284,24 @@ async function measureWrites(r: Results): Promise<void> {
   log(`7/7 update ${w.update.meanMs.toFixed(2)} ms, strategic ${w.strategic.meanMs.toFixed(2)} ms, apply ${w.apply.meanMs.toFixed(2)} ms (means)`);
 }
 
+async function measureSyncerAtScale(r: Results): Promise<void> {
+  const tenants = numArg('syncer-tenants') ?? DEFAULT_SYNCER_BENCH.tenants;
+  const podsPerTenant = numArg('syncer-pods') ?? DEFAULT_SYNCER_BENCH.podsPerTenant;
+  const profDir = profile ? tempDir('prof-syncer') : undefined;
+  // Enough nodes for the pods (253 per node), never fewer than 2.
+  const perNode = 253;
+  const nodes = Math.max(2, Math.min(DEFAULT_SYNCER_BENCH.nodes, Math.ceil((tenants * podsPerTenant) / (perNode - 3))));
+  r.syncer = await measureSyncer({ tenants, podsPerTenant, nodes, tenantsPerProcess: Math.ceil(tenants / 2), profileDir: profDir, log });
+  if (profDir) printProfiles(profDir, 'syncer');
+}
+
+async function measurePolicy(r: Results): Promise<void> {
+  log('9/9 pod creates with and without tenant policy enforcement, alternating rounds');
+  r.policy = await measurePolicyOverhead(log);
+  const p = r.policy;
+  log(`9/9 mean ${p.on.meanMs.toFixed(2)} ms with policy, ${p.off.meanMs.toFixed(2)} ms without (${((p.on.meanMs / p.off.meanMs - 1) * 100).toFixed(1)}%)`);
+}
+
 function machine(): Machine {
   const fsType =
     spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', os.tmpdir()], { encoding: 'utf8' }).stdout?.trim() ||
@@ -307,6 +332,8 @@ async function main(): Promise<void> {
     [5, measureList],
     [6, measureWatch],
     [7, measureWrites],
+    [8, measureSyncerAtScale],
+    [9, measurePolicy],
   ];
   for (const [n, step] of steps) if (wanted(n)) await step(r);
   r.durationS = (nowMs() - T0) / 1000;

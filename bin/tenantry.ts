@@ -8,7 +8,9 @@ import { createLogger } from '../lib/log.js';
 interface Command {
   summary: string;
   flags: FlagSpec;
-  run(flags: Record<string, unknown>): Promise<void>;
+  /** Names of the leading arguments that are not flags (`policy check DIR`). */
+  positional?: string[];
+  run(flags: Record<string, unknown>, args: string[]): Promise<void>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -22,6 +24,9 @@ const COMMANDS: Record<string, Command> = {
       controllers: { type: 'string', help: 'Comma-separated controllers to run, or "none"', default: 'all' },
       'history-revisions': { type: 'number', help: 'Revisions of history kept for watch resumption', default: '100000' },
       'compaction-interval': { type: 'number', help: 'Seconds between storage compactions', default: '10' },
+      tenant: { type: 'string', help: 'The tenant this control plane serves (names it in policy files)', default: 'basename of DATA_DIR' },
+      'policy-dir': { type: 'string', help: 'Directory of TenantPolicy files (watched); without it the built-in safe defaults apply' },
+      'tenant-policy': { type: 'boolean', help: 'Enforce the tenant policy; --tenant-policy=false serves a plain API server', default: 'true' },
     },
     async run(f) {
       const { startApiServer, ALL_CONTROLLERS } = await import('../tenant-apiserver/apiserver.js');
@@ -29,7 +34,14 @@ const COMMANDS: Record<string, Command> = {
       const { host, port } = parseListen((f.listen as string | undefined) ?? '127.0.0.1:6443');
       const ctl = (f.controllers as string | undefined) ?? 'all';
       const log = createLogger('apiserver');
+      const tenant = (f.tenant as string | undefined) ?? path.basename(path.resolve(f['data-dir'] as string));
+      let tenantPolicy: { tenant: string; source: import('../policy/types.js').PolicySource } | undefined;
+      if (f['tenant-policy'] !== false) {
+        const { openPolicySource } = await import('../policy/open.js');
+        tenantPolicy = { tenant, source: await openPolicySource(f['policy-dir'] as string | undefined, log.child({ component: 'policy' })) };
+      }
       const server = await startApiServer({
+        tenantPolicy,
         dataDir: path.resolve(f['data-dir'] as string),
         host,
         port,
@@ -44,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
         `Tenant control plane ready at ${server.url}\n` +
           `Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get namespaces\n`,
       );
-      await waitForSignal(log, () => server.close());
+      await waitForSignal(log, () => server.close().finally(() => tenantPolicy?.source.close()));
     },
   },
 };
@@ -82,11 +94,19 @@ COMMANDS.super = {
     'token-auth-file': { type: 'string', help: 'CSV of bearer tokens: token,user,uid,"group1,group2"' },
     nodes: { type: 'number', help: 'Number of simulated nodes (node-1 … node-N)', default: '3' },
     'pod-start-delay-ms': { type: 'number', help: 'Delay before a scheduled pod is Running', default: '300' },
+    'node-capacity': { type: 'string', help: 'Each node\'s capacity, e.g. cpu=64,memory=256Gi,pods=250 (a node\'s pod CIDR is a /24: at most 253 pods)', default: 'cpu=4,memory=16Gi,pods=110' },
   },
   async run(f) {
     const { startSuperCluster } = await import('../local-cluster/super.js');
     if (!f['data-dir']) throw new FlagError('--data-dir is required');
     const { host, port } = parseListen((f.listen as string | undefined) ?? '127.0.0.1:6443');
+    const nodeShape: Record<string, string> = {};
+    for (const part of ((f['node-capacity'] as string | undefined) ?? '').split(',').filter(Boolean)) {
+      const [k, v] = part.split('=');
+      const field = { cpu: 'cpu', memory: 'memory', pods: 'pods', 'ephemeral-storage': 'ephemeralStorage' }[k ?? ''];
+      if (!field || !v) throw new FlagError(`--node-capacity takes cpu=, memory=, pods= and ephemeral-storage= entries, got ${JSON.stringify(part)}`);
+      nodeShape[field] = v;
+    }
     const log = createLogger('super');
     const cluster = await startSuperCluster({
       dataDir: path.resolve(f['data-dir'] as string),
@@ -96,6 +116,7 @@ COMMANDS.super = {
       tokenAuthFile: f['token-auth-file'] as string | undefined,
       nodes: f.nodes as number | undefined,
       podStartDelayMs: f['pod-start-delay-ms'] as number | undefined,
+      nodeShape,
       log,
     });
     process.stdout.write(
@@ -116,9 +137,17 @@ COMMANDS.syncer = {
     'metrics-listen': { type: 'string', help: 'HOST:PORT serving /metrics, /healthz and /readyz (port 0 picks one)' },
     'patrol-interval': { type: 'string', help: 'How often a full diff of each tenant against the super cluster runs (0 disables)', default: '60s' },
     workers: { type: 'number', help: 'Concurrent reconciles', default: '8' },
+    'policy-dir': { type: 'string', help: 'Directory of TenantPolicy files (watched); without it the built-in safe defaults apply' },
+    'leader-elect': { type: 'boolean', help: 'Run as one of several replicas: only the holder of a Lease in the super cluster writes' },
+    'leader-elect-namespace': { type: 'string', help: 'Namespace of the Lease', default: 'tenantry-system' },
+    'leader-elect-name': { type: 'string', help: 'Name of the Lease', default: 'tenantry-syncer' },
+    'leader-elect-identity': { type: 'string', help: 'This replica\'s identity in the Lease', default: 'HOSTNAME_<random>' },
+    'leader-elect-lease-duration': { type: 'string', help: 'How long a standby waits on an unrenewed Lease before taking over', default: '15s' },
+    'leader-elect-renew-deadline': { type: 'string', help: 'How long the leader keeps trying to renew before it stops writing', default: '10s' },
+    'leader-elect-retry-period': { type: 'string', help: 'How often candidates try to acquire or renew', default: '2s' },
   },
   async run(f) {
-    const { startSyncer, parseTenantFlag, parseDuration } = await import('../syncer/syncer.js');
+    const { startSyncer, parseTenantFlag, parseDuration, leaderElectionOptions } = await import('../syncer/syncer.js');
     if (!f['super-kubeconfig']) throw new FlagError('--super-kubeconfig is required');
     const tenantFlags = (f.tenant as string[] | undefined) ?? [];
     if (tenantFlags.length === 0) throw new FlagError('at least one --tenant NAME=KUBECONFIG is required');
@@ -138,20 +167,47 @@ COMMANDS.syncer = {
     }
     const patrolIntervalMs = asFlagError(() => parseDuration((f['patrol-interval'] as string | undefined) ?? '60s'));
     const metricsListen = f['metrics-listen'] ? parseListen(f['metrics-listen'] as string) : undefined;
+    let leaderElection: Parameters<typeof leaderElectionOptions>[0] | undefined;
+    if (f['leader-elect']) {
+      const dur = (name: string) => (f[name] === undefined ? undefined : asFlagError(() => parseDuration(f[name] as string)));
+      leaderElection = {};
+      if (f['leader-elect-namespace']) leaderElection.namespace = f['leader-elect-namespace'] as string;
+      if (f['leader-elect-name']) leaderElection.name = f['leader-elect-name'] as string;
+      if (f['leader-elect-identity']) leaderElection.identity = f['leader-elect-identity'] as string;
+      const lease = dur('leader-elect-lease-duration');
+      const renew = dur('leader-elect-renew-deadline');
+      const retry = dur('leader-elect-retry-period');
+      if (lease !== undefined) leaderElection.leaseDurationMs = lease;
+      if (renew !== undefined) leaderElection.renewDeadlineMs = renew;
+      if (retry !== undefined) leaderElection.retryPeriodMs = retry;
+      const checked = leaderElection;
+      asFlagError(() => leaderElectionOptions(checked));
+    }
     const log = createLogger('syncer');
+    const { openPolicySource } = await import('../policy/open.js');
+    const runtimeClass = (f['runtime-class'] as string | undefined) ?? 'kata';
+    const policy = await openPolicySource(f['policy-dir'] as string | undefined, log.child({ component: 'policy' }), runtimeClass);
     const syncer = await startSyncer({
+      policy,
       superKubeconfig: path.resolve(f['super-kubeconfig'] as string),
       tenants,
-      runtimeClass: (f['runtime-class'] as string | undefined) ?? 'kata',
+      runtimeClass,
       metricsListen,
       patrolIntervalMs,
       workers: f.workers as number | undefined,
+      leaderElection,
       log,
     });
+    if (syncer.elector) {
+      process.stdout.write(
+        `Leader election on: this replica is ${syncer.elector.identity}; it writes only while it holds the Lease` +
+          `${syncer.metricsUrl ? `; health and metrics at ${syncer.metricsUrl}` : ''}\n`,
+      );
+    }
     void syncer.ready.then(() =>
       process.stdout.write(`Syncer running: ${tenants.length} tenant(s) synced${syncer.metricsUrl ? `, metrics at ${syncer.metricsUrl}/metrics` : ''}\n`),
     );
-    await waitForSignal(log, () => syncer.close());
+    await waitForSignal(log, () => syncer.close().finally(() => policy.close()));
   },
 };
 
@@ -161,6 +217,7 @@ COMMANDS.up = {
     dir: { type: 'string', help: 'State directory (kubeconfigs are written here)', default: '.tenantry' },
     tenants: { type: 'string', help: 'Comma-separated tenant names', default: 'a,b' },
     nodes: { type: 'number', help: 'Simulated super-cluster nodes', default: '3' },
+    'policy-dir': { type: 'string', help: 'Directory of TenantPolicy files (watched), used by the tenants\' API servers and the syncer' },
   },
   async run(f) {
     const { up } = await import('../local-cluster/up.js');
@@ -169,7 +226,8 @@ COMMANDS.up = {
     if (tenants.length === 0) throw new FlagError('--tenants needs at least one name');
     // Components log warnings and errors only, unless TENANTRY_LOG_LEVEL says otherwise: the terminal is for progress.
     const log = createLogger('up', process.env.TENANTRY_LOG_LEVEL ?? 'warn');
-    const r = await up({ dir, tenants, nodes: (f.nodes as number | undefined) ?? 3, log, progress: (l) => process.stdout.write(l + '\n') });
+    const policyDir = f['policy-dir'] ? path.resolve(f['policy-dir'] as string) : undefined;
+    const r = await up({ dir, tenants, nodes: (f.nodes as number | undefined) ?? 3, policyDir, log, progress: (l) => process.stdout.write(l + '\n') });
     const first = tenants[0]!;
     process.stdout.write(
       `\nReady. Try, as tenant "${first}":\n` +
@@ -182,6 +240,19 @@ COMMANDS.up = {
         `Ctrl-C stops everything; running the same command again resumes.\n`,
     );
     await waitForSignal(log, () => r.close());
+  },
+};
+
+COMMANDS.policy = {
+  summary: 'Check a directory of TenantPolicy files: `tenantry policy check DIR` (exit 1 on any error)',
+  flags: {},
+  positional: ['check', 'DIR'],
+  async run(_f, args) {
+    const [verb, dir, ...extra] = args;
+    if (verb !== 'check' || !dir || extra.length > 0) throw new FlagError('usage: tenantry policy check DIR');
+    const { runPolicyCheck } = await import('../policy/check-cli.js');
+    const code = runPolicyCheck(path.resolve(dir), (line) => process.stdout.write(line + '\n'));
+    if (code !== 0) process.exitCode = code;
   },
 };
 
@@ -215,12 +286,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`Usage: tenantry ${name} [flags]\n\n${cmd.summary}\n\nFlags:\n${flagHelp(cmd.flags)}`);
+    console.log(`Usage: tenantry ${name} ${cmd.positional ? cmd.positional.join(' ') + ' ' : ''}[flags]\n\n${cmd.summary}\n\nFlags:\n${flagHelp(cmd.flags)}`);
     return 0;
   }
   try {
-    await cmd.run(parseFlags(rest, cmd.flags));
-    return 0;
+    const args: string[] = [];
+    if (cmd.positional) while (rest.length > 0 && !rest[0]!.startsWith('--')) args.push(rest.shift()!);
+    await cmd.run(parseFlags(rest, cmd.flags), args);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof FlagError) {
       console.error(`error: ${e.message}\nRun \`tenantry ${name} --help\` for usage.`);

@@ -57,6 +57,20 @@ describe('renderKubeconfig', () => {
     expect(doc.contexts[0]!.context).toEqual({ cluster: 'c', user: 'u' });
   });
 
+  it('quotes names YAML would otherwise read as another type or misparse', () => {
+    const names = ['true', 'null', '0123', '1.5', 'a: b', 'x #y', '- item', "it's", 'üñí', ''];
+    for (const n of names) {
+      const doc = parse(renderKubeconfig({ server: 'https://h:1', caPem: CA, token: n, clusterName: n, userName: 'u', contextName: n, namespace: n || undefined })) as {
+        'current-context': unknown;
+        clusters: { name: unknown }[];
+        users: { user: Record<string, unknown> }[];
+      };
+      expect(doc['current-context'], n).toBe(n);
+      expect(doc.clusters[0]!.name, n).toBe(n);
+      expect(doc.users[0]!.user.token, n).toBe(n);
+    }
+  });
+
   it('keeps long base64 data on a single line', () => {
     const big = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(2000)}\n-----END CERTIFICATE-----\n`;
     const text = renderKubeconfig({ server: 's', caPem: big, clusterName: 'c', userName: 'u', contextName: 'x' });

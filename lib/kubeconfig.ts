@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
 
 export interface KubeconfigParams {
   /** API server URL, e.g. https://127.0.0.1:6443 */
@@ -24,6 +23,22 @@ export interface KubeconfigParams {
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
+/**
+ * A YAML scalar: plain when unambiguous, else double-quoted (a JSON string is a
+ * valid YAML double-quoted scalar). Hand-written because the server writes a
+ * kubeconfig on every start and the YAML library costs ~50 ms and several MB to load.
+ */
+function scalar(v: string): string {
+  const plain = /^[A-Za-z_/][\w./:@+=-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(v) && !v.endsWith(':');
+  return plain ? v : JSON.stringify(v);
+}
+
+function mapping(entries: Record<string, string>, indent: string): string {
+  return Object.entries(entries)
+    .map(([k, v]) => `${indent}${k}: ${scalar(v)}\n`)
+    .join('');
+}
+
 /** Renders a single-cluster, single-user kubeconfig (YAML) whose current-context is `contextName`. */
 export function renderKubeconfig(p: KubeconfigParams): string {
   const user: Record<string, string> = {};
@@ -34,17 +49,18 @@ export function renderKubeconfig(p: KubeconfigParams): string {
   const context: Record<string, string> = { cluster: p.clusterName, user: p.userName };
   if (p.namespace) context.namespace = p.namespace;
 
-  const doc = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: p.clusterName, cluster: { server: p.server, 'certificate-authority-data': b64(p.caPem) } }],
-    contexts: [{ name: p.contextName, context }],
-    'current-context': p.contextName,
-    users: [{ name: p.userName, user }],
-    preferences: {},
-  };
-  // lineWidth 0: base64 blobs must stay on one line or some YAML readers fold them.
-  return stringify(doc, { lineWidth: 0 });
+  // Base64 blobs stay on one line: some YAML readers mangle folded ones.
+  return (
+    'apiVersion: v1\nkind: Config\nclusters:\n' +
+    `  - name: ${scalar(p.clusterName)}\n    cluster:\n` +
+    mapping({ server: p.server, 'certificate-authority-data': b64(p.caPem) }, '      ') +
+    `contexts:\n  - name: ${scalar(p.contextName)}\n    context:\n` +
+    mapping(context, '      ') +
+    `current-context: ${scalar(p.contextName)}\n` +
+    `users:\n  - name: ${scalar(p.userName)}\n` +
+    (Object.keys(user).length > 0 ? '    user:\n' + mapping(user, '      ') : '    user: {}\n') +
+    'preferences: {}\n'
+  );
 }
 
 function tempPathFor(target: string): string {

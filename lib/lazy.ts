@@ -10,3 +10,6 @@ export function lazyRequire<T>(id: string): () => T {
   let mod: T | undefined;
   return () => (mod ??= requireHere(id) as T);
 }
+
+/** The YAML library (~50 ms and several MB): loaded by the first YAML body or response, not at start-up. */
+export const yaml = lazyRequire<typeof import('yaml')>('yaml');

@@ -12,12 +12,19 @@ import type { ResourceStore } from '../tenant-apiserver/api/store.js';
 import { rfc3339, type KubeObject, type StoredObject } from '../tenant-apiserver/api/types.js';
 import type { Controller } from '../tenant-apiserver/controllers/runtime.js';
 import { createRecorder } from './events.js';
-import { failedSchedulingMessage, isTerminal, nodeLoads, schedule } from './fit.js';
+import { failedSchedulingMessage, isTerminal, nodeLoads, schedule, type NodeLoad } from './fit.js';
+import { StartPool } from './kubelet.js';
 import { USERS, ignoring, isCode, nsKey, splitKey, type CoreResources } from './util.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /** Unschedulable pods are retried at least this often (kube: podMaxInUnschedulablePodsDuration, 5 min). */
 const RETRY_UNSCHEDULABLE_MS = 60_000;
+/**
+ * Binds in flight at once. Like kube-scheduler, placement is decided one pod at a time (against
+ * loads that count the pods being bound as placed: "assumed") and the bind writes go on in the
+ * background: awaiting each committed write in turn capped a cluster at a few dozen pods a second.
+ */
+const BINDS_IN_FLIGHT = 16;
 
 /** Whether this scheduler should place the pod now. */
 export function wantsScheduling(pod: KubeObject): boolean {
@@ -57,15 +64,69 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
   const pending = new Set<string>();
   const fingerprints = new Map<string, string>();
   const podFingerprints = new Map<string, string>();
+  // Pods bound to each node, kept from the pod watch (and from our own binds, whose events may
+  // still be in flight), with each node's load computed again only when its pods changed: listing
+  // every pod per placement made scheduling n pods cost n² decodes.
+  const podsOnNode = new Map<string, Map<string, KubeObject>>();
+  const nodeOfPod = new Map<string, string>();
+  const loadOf = new Map<string, NodeLoad>();
+  const seenVersion = new Map<string, number>();
+  /**
+   * The node list, listed again only after a node event (listing and decoding every node per pod
+   * cost more than placing it). A list, not the watch's objects: the watch may lag behind nodes
+   * that already exist. `nodesGen` counts node events, so a list raced by one is not kept.
+   */
+  let nodeList: KubeObject[] | undefined;
+  let nodesGen = 0;
+  /** Pods whose bind is in flight (key), so a repeat reconcile does not place them again. */
+  const binding = new Set<string>();
+  const binds = new StartPool(BINDS_IN_FLIGHT, BINDS_IN_FLIGHT);
+  let enqueueKey: (key: string) => void = () => undefined;
+  const retryTimers = new Set<NodeJS.Timeout>();
+  const track = (key: string, pod: KubeObject, removed: boolean): void => {
+    // Our bind is tracked before its event arrives: an older event must not undo it.
+    const rv = Number(pod.metadata?.resourceVersion ?? 0);
+    if (rv < (seenVersion.get(key) ?? 0)) return;
+    if (removed) seenVersion.delete(key);
+    else seenVersion.set(key, rv);
+    const before = nodeOfPod.get(key);
+    if (before !== undefined) {
+      podsOnNode.get(before)?.delete(key);
+      loadOf.delete(before);
+      nodeOfPod.delete(key);
+    }
+    const node = str(asObj(pod.spec)?.nodeName);
+    if (removed || !node || isTerminal(pod)) return;
+    let m = podsOnNode.get(node);
+    if (!m) podsOnNode.set(node, (m = new Map()));
+    m.set(key, pod);
+    nodeOfPod.set(key, node);
+    loadOf.delete(node);
+  };
+  const currentLoads = (): Map<string, NodeLoad> => {
+    const out = new Map<string, NodeLoad>();
+    for (const [node, m] of podsOnNode) {
+      let load = loadOf.get(node);
+      if (!load) {
+        load = nodeLoads([...m.values()]).get(node);
+        if (!load) continue;
+        loadOf.set(node, load);
+      }
+      out.set(node, load);
+    }
+    return out;
+  };
 
   return {
     name: 'local-scheduler',
     async start(enqueue) {
+      enqueueKey = enqueue;
       const wakeAll = () => {
         for (const k of pending) enqueue(k);
       };
       const pods = await store.watch(res.pods, undefined, { resourceVersion: '' }, (type, pod) => {
         const key = nsKey(pod.metadata.namespace, pod.metadata.name);
+        track(key, pod, type === 'DELETED');
         if (type !== 'DELETED' && wantsScheduling(pod)) {
           // Our own status writes (Unschedulable) change nothing placement depends on.
           const fp = JSON.stringify([pod.metadata.uid, pod.spec, pod.metadata.labels ?? {}]);
@@ -84,8 +145,12 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
         const name = node.metadata.name;
         if (type === 'DELETED') {
           fingerprints.delete(name);
+          nodeList = undefined;
+          nodesGen++;
           return;
         }
+        nodeList = undefined;
+        nodesGen++;
         const fp = nodeFingerprint(node);
         if (fingerprints.get(name) === fp) return;
         fingerprints.set(name, fp);
@@ -94,21 +159,28 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
       return () => {
         pods.stop();
         nodes.stop();
+        enqueueKey = () => undefined;
+        for (const t of retryTimers) clearTimeout(t);
       };
     },
     async reconcile(key) {
       const { namespace, name } = splitKey(key);
+      if (binding.has(key)) return;
       const pod = await ignoring(() => store.get(res.pods, namespace, name));
       if (!pod || !wantsScheduling(pod)) {
         pending.delete(key);
         podFingerprints.delete(key);
         return;
       }
-      const nodes = (await store.list(res.nodes, undefined)).items;
-      const allPods = (await store.list(res.pods, undefined)).items;
-      const result = schedule(pod, nodes, nodeLoads(allPods));
+      let nodes = nodeList;
+      if (!nodes) {
+        const gen = nodesGen;
+        nodes = (await store.list(res.nodes, undefined)).items;
+        if (gen === nodesGen) nodeList = nodes;
+      }
+      const result = schedule(pod, nodes, currentLoads());
       if ('node' in result) {
-        await bind(pod, result.node);
+        bindInBackground(key, pod, result.node);
         return;
       }
       const message = failedSchedulingMessage(pod, nodes.length, result.rejections);
@@ -129,7 +201,42 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
     },
   };
 
-  async function bind(pod: StoredObject, node: string): Promise<void> {
+  /** Assume the pod placed (the next placements count it), and bind it in the pool; a failed bind is undone and retried. */
+  function bindInBackground(key: string, pod: StoredObject, node: string): void {
+    binding.add(key);
+    // Assumed half a version ahead: the watch event of the pod as read (same version) must not undo it.
+    const assumedRv = Number(pod.metadata.resourceVersion ?? 0) + 0.5;
+    track(key, { ...pod, metadata: { ...pod.metadata, resourceVersion: String(assumedRv) }, spec: { ...(asObj(pod.spec) ?? {}), nodeName: node } }, false);
+    const forget = (): void => {
+      // Only if nothing newer was seen meanwhile (then that is the truth).
+      if (seenVersion.get(key) !== assumedRv) return;
+      seenVersion.set(key, assumedRv - 0.5);
+      track(key, pod, false);
+    };
+    binds
+      .run(node, () => bind(pod, node))
+      .then(
+        (bound) => {
+          binding.delete(key);
+          // Not bound (gone, replaced, bound by someone else): forget the assumption; events tell the truth.
+          if (!bound) forget();
+        },
+        (e: unknown) => {
+          binding.delete(key);
+          forget();
+          log.warn({ controller: 'local-scheduler', key, err: e }, 'bind failed; retrying');
+          const t = setTimeout(() => {
+            retryTimers.delete(t);
+            enqueueKey(key);
+          }, 200);
+          t.unref();
+          retryTimers.add(t);
+        },
+      );
+  }
+
+  /** Resolves whether the pod was bound. */
+  async function bind(pod: StoredObject, node: string): Promise<boolean> {
     const { namespace, name } = pod.metadata;
     const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
     try {
@@ -138,11 +245,14 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
         if (cur.metadata.uid !== pod.metadata.uid) throw new Error('pod replaced');
         return bindPod(cur, binding, new Date());
       }, { user, subresource: 'binding' });
-      await recorder.record(r.object, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+      track(nsKey(namespace, name), r.object, false);
+      // Not awaited, as kube's event recorder is asynchronous: the next pod need not wait for it.
+      void recorder.record(r.object, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+      return true;
     } catch (e) {
       // Bound meanwhile, being deleted, or gone: nothing left to do for this pod.
-      if (isCode(e, 404, 409)) return;
-      if (e instanceof Error && (e.message === 'pod vanished' || e.message === 'pod replaced')) return;
+      if (isCode(e, 404, 409)) return false;
+      if (e instanceof Error && (e.message === 'pod vanished' || e.message === 'pod replaced')) return false;
       throw e;
     }
   }

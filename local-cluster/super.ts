@@ -12,8 +12,9 @@ import type { KubeObject } from '../tenant-apiserver/api/types.js';
 import type { Controller } from '../tenant-apiserver/controllers/runtime.js';
 import { endpointsController, ENDPOINTS_MANAGED_BY, SERVICE_NAME_LABEL, SLICE_MANAGED_BY } from './endpoints.js';
 import { kubeletController } from './kubelet.js';
-import { MAX_NODES, nodeController, nodeName } from './nodes.js';
+import { DEFAULT_NODE_SHAPE, MAX_NODES, nodeController, nodeName, type NodeShape } from './nodes.js';
 import { quotaAdmission, quotaController } from './quota.js';
+import { limitRangerAdmission } from './limitrange.js';
 import { KATA_RUNTIME_CLASS, runtimeClassAdmission } from './runtimeclass.js';
 import { schedulerController } from './scheduler.js';
 import { KUBERNETES_SERVICE_IP, serviceAllocation } from './service-alloc.js';
@@ -22,6 +23,8 @@ import { USERS, coreResources, isCode, type CoreResources } from './util.js';
 export interface SuperClusterOptions extends Omit<ApiServerOptions, 'extraControllers' | 'admission'> {
   /** Simulated nodes, `node-1` … `node-N` (default 3, at most 254). */
   nodes?: number;
+  /** Each simulated node's capacity (defaults: 4 CPUs, 16Gi, 110 pods, 100Gi ephemeral storage). */
+  nodeShape?: Partial<NodeShape>;
   /** Delay from binding to Running (default 300 ms). */
   podStartDelayMs?: number;
   /** Longest simulated container shutdown on graceful deletion (default 500 ms; the grace period caps it). */
@@ -47,6 +50,7 @@ export function localControllers(ctx: ApiServerContext, opts: SuperClusterOption
     nodeController(res, ctx.store, {
       count: nodes,
       kubeletVersion: KUBE_VERSION.gitVersion,
+      shape: { ...DEFAULT_NODE_SHAPE, ...opts.nodeShape },
       heartbeatSeconds: opts.nodeHeartbeatSeconds,
       leaseRenewSeconds: opts.leaseRenewSeconds,
     }),
@@ -67,10 +71,10 @@ export async function startSuperCluster(opts: SuperClusterOptions): Promise<Supe
   if (!Number.isInteger(nodes) || nodes < 0 || nodes > MAX_NODES) throw new Error(`--nodes must be an integer from 0 to ${MAX_NODES}, got ${nodes}`);
   const server = await startApiServer({
     ...opts,
-    // RuntimeClass before quota, as kube orders them: the overhead it adds is charged.
+    // LimitRanger and RuntimeClass before quota, as kube orders them: defaults and overhead are charged.
     admission: (ctx) => {
       const res = coreResources(ctx.registry);
-      return [runtimeClassAdmission(ctx.store, res.runtimeClasses), serviceAllocation(ctx.store, res.services), quotaAdmission(ctx.registry, ctx.store, res.resourceQuotas)];
+      return [limitRangerAdmission(ctx.registry, ctx.store), runtimeClassAdmission(ctx.store, res.runtimeClasses), serviceAllocation(ctx.store, res.services), quotaAdmission(ctx.registry, ctx.store, res.resourceQuotas)];
     },
     extraControllers: (ctx) => localControllers(ctx, opts),
   });

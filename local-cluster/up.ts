@@ -10,12 +10,16 @@ import type { Logger } from 'pino';
 import { startApiServer, type ApiServer } from '../tenant-apiserver/apiserver.js';
 import { startSyncer, type RunningSyncer } from '../syncer/syncer.js';
 import { writeFileAtomicSync } from '../lib/kubeconfig.js';
+import { openPolicySource } from '../policy/open.js';
+import { formatPolicyError } from '../policy/types.js';
 import { startSuperCluster } from './super.js';
 
 export interface UpOptions {
   dir: string;
   tenants: string[];
   nodes: number;
+  /** TenantPolicy files, watched; without it every tenant gets the built-in safe defaults. */
+  policyDir?: string;
   log: Logger;
   /** Progress lines for the person watching. */
   progress(line: string): void;
@@ -46,6 +50,17 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   };
   try {
     const t0 = Date.now();
+    // One watched source for every component in this process: a reload reaches all of them at once.
+    const policy = await openPolicySource(opts.policyDir, opts.log.child({ component: 'policy' }));
+    started.push({ close: async () => policy.close() });
+    if (opts.policyDir) {
+      const errors = policy.errors();
+      opts.progress(
+        errors.length === 0
+          ? `Policies from ${opts.policyDir}`
+          : `Policies in ${opts.policyDir} have errors (built-in defaults in force until fixed):\n${errors.map((e) => '  ' + formatPolicyError(e)).join('\n')}`,
+      );
+    }
     opts.progress(`Starting the super cluster (${opts.nodes} nodes)…`);
     const superKubeconfig = path.join(opts.dir, 'super.kubeconfig');
     const sup = await startSuperCluster({
@@ -69,6 +84,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         host: '127.0.0.1',
         port: await pick(`tenant:${name}`),
         kubeconfigOut: kubeconfig,
+        tenantPolicy: { tenant: name, source: policy },
         log: opts.log.child({ component: 'apiserver', tenant: name }),
       });
       started.push(t);
@@ -82,6 +98,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     const syncer: RunningSyncer = await startSyncer({
       superKubeconfig,
       tenants: opts.tenants.map((name) => ({ name, kubeconfig: tenantKubeconfigs[name]! })),
+      policy,
       log: opts.log.child({ component: 'syncer' }),
     });
     started.push(syncer);

@@ -8,6 +8,7 @@
 
 import https from 'node:https';
 import http from 'node:http';
+import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiVersionOf, type KubeObject, type Obj, type ResourceRef } from './types.js';
 
@@ -45,7 +46,8 @@ export interface KubeClient {
   readonly name: string;
   readonly kubeConfig: KubeConfig;
   get(ref: ResourceRef, namespace: string, name: string): Promise<KubeObject | undefined>;
-  list(ref: ResourceRef, opts?: { namespace?: string; labelSelector?: string }): Promise<ListResult>;
+  /** `versionOnly`: just the list's resourceVersion (no items), to watch from now on. */
+  list(ref: ResourceRef, opts?: { namespace?: string; labelSelector?: string; versionOnly?: boolean }): Promise<ListResult>;
   create(ref: ResourceRef, namespace: string, obj: KubeObject): Promise<KubeObject>;
   update(ref: ResourceRef, namespace: string, obj: KubeObject, subresource?: string): Promise<KubeObject>;
   /** POST to a subresource (pods/binding). */
@@ -75,18 +77,33 @@ export async function createKubeClient(name: string, kc: KubeConfig, opts: { tim
   // TLS material once, for a keep-alive agent; credentials per request (tokens may rotate).
   const tlsOpts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(tlsOpts);
-  const agent = secure
-    ? new https.Agent({ ca: tlsOpts.ca, cert: tlsOpts.cert, key: tlsOpts.key, rejectUnauthorized: tlsOpts.rejectUnauthorized, servername: tlsOpts.servername, keepAlive: true, maxSockets: 32 })
-    : new http.Agent({ keepAlive: true, maxSockets: 32 });
+  // One TLS context for every connection of this client: given ca/cert/key, tls.connect builds a
+  // fresh context per connection, parsing the key and CA again (a visible share of the syncer's
+  // CPU whenever bursts open new connections, at a syncer start above all).
+  const secureContext = secure ? tls.createSecureContext({ ca: tlsOpts.ca, cert: tlsOpts.cert, key: tlsOpts.key }) : undefined;
+  const tlsAgentOpts: https.AgentOptions = { secureContext, rejectUnauthorized: tlsOpts.rejectUnauthorized, servername: tlsOpts.servername, keepAlive: true };
+  const agent = secure ? new https.Agent({ ...tlsAgentOpts, maxSockets: 32 }) : new http.Agent({ keepAlive: true, maxSockets: 32 });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const prefix = base.pathname.replace(/\/$/, '');
 
-  async function request(method: string, path: string, body?: unknown): Promise<{ code: number; json: unknown }> {
+  // Credentials that cannot change (client certificates, a token or password written in the
+  // kubeconfig) are turned into headers once: re-deriving them per request re-decoded the whole
+  // kubeconfig user each time, a measurable share of the syncer's CPU at 10,000 pods.
+  const user = kc.getCurrentUser();
+  // exec plugins and auth providers (in-cluster config reads a rotating token file through one) stay per request.
+  const staticAuth = !user || (!user.exec && !user.authProvider);
+  const authHeaders = async (): Promise<Record<string, string>> => {
     const ro: https.RequestOptions = { headers: {} };
     await kc.applyToHTTPSOptions(ro);
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(ro.headers ?? {})) if (typeof v === 'string') headers[k] = v;
     if (ro.auth) headers.Authorization = `Basic ${Buffer.from(ro.auth).toString('base64')}`;
+    return headers;
+  };
+  const fixedAuth = staticAuth ? await authHeaders() : undefined;
+
+  async function request(method: string, path: string, body?: unknown): Promise<{ code: number; json: unknown }> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...(fixedAuth ?? (await authHeaders())) };
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) {
       headers['Content-Type'] = 'application/json';
@@ -127,9 +144,23 @@ export async function createKubeClient(name: string, kc: KubeConfig, opts: { tim
 
   const withKind = (ref: ResourceRef, obj: KubeObject): KubeObject => ({ ...obj, apiVersion: apiVersionOf(ref), kind: ref.kind });
 
+  // client-node's watches (the informers' ListWatch) ask the KubeConfig for fetch options per
+  // watch, and it builds a new https.Agent each time: a fresh TLS context and a full handshake
+  // for every one of the ~9 watches per tenant, and again on every watch restart. At 100 tenants
+  // that cost tens of MB and most of a syncer start. Watches get this client's one watch agent
+  // instead (watch responses close their connection, so it only shares the TLS context and
+  // session cache); everything else about the KubeConfig is inherited.
+  const watchAgent = secure ? new https.Agent(tlsAgentOpts) : new http.Agent({ keepAlive: true });
+  const watchConfig = Object.create(kc) as KubeConfig;
+  const fixedFetch = staticAuth ? await kc.applyToFetchOptions({}) : undefined;
+  watchConfig.applyToFetchOptions = async (o) => {
+    const base = fixedFetch ?? (await kc.applyToFetchOptions(o));
+    return { ...base, method: o.method ?? base.method, agent: watchAgent };
+  };
+
   return {
     name,
-    kubeConfig: kc,
+    kubeConfig: watchConfig,
     async get(ref, namespace, objName) {
       try {
         return await call('GET', resourcePath(ref, namespace, objName));
@@ -143,10 +174,11 @@ export async function createKubeClient(name: string, kc: KubeConfig, opts: { tim
       let cont = '';
       let rv = '';
       for (;;) {
-        const q = new URLSearchParams({ limit: String(PAGE) });
+        const q = new URLSearchParams({ limit: String(o.versionOnly ? 1 : PAGE) });
         if (o.labelSelector) q.set('labelSelector', o.labelSelector);
         if (cont) q.set('continue', cont);
         const page = (await call('GET', `${resourcePath(ref, o.namespace)}?${q}`)) as { metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] };
+        if (o.versionOnly) return { metadata: { resourceVersion: page.metadata?.resourceVersion }, items: [] };
         // List items carry no kind; fill it in so objects look the same as watch events.
         for (const it of page.items ?? []) items.push(withKind(ref, it));
         rv = page.metadata?.resourceVersion ?? rv;
@@ -178,6 +210,7 @@ export async function createKubeClient(name: string, kc: KubeConfig, opts: { tim
     },
     close() {
       agent.destroy();
+      watchAgent.destroy();
     },
   };
 }

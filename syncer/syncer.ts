@@ -5,11 +5,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
 import { createKubeClient, type KubeClient } from './client.js';
 import { SyncEngine } from './engine/engine.js';
 import { createSyncerMetrics } from './engine/metrics.js';
 import { tenantNameError } from './mapping.js';
+import type { PolicySource } from '../policy/types.js';
+import { LeaderElector, fenceWrites, leaderElectionOptions, leaderGauge, type LeaderElectionOptions } from './leader.js';
+
+export { LEADER_ELECTION_DEFAULTS, defaultIdentity, leaderElectionOptions, type LeaderElectionOptions } from './leader.js';
 
 export interface TenantConfig {
   name: string;
@@ -21,18 +25,25 @@ export interface SyncerConfig {
   superKubeconfig: string;
   tenants: TenantConfig[];
   runtimeClass?: string;
+  /** Tenant policies (--policy-dir); default: the built-in defaults with runtimeClass. */
+  policy?: PolicySource;
   metricsListen?: { host: string; port: number };
   patrolIntervalMs?: number;
   workers?: number;
+  /** Elect one writing replica with a Lease in the super cluster (defaults: leader.ts); off when absent. */
+  leaderElection?: Partial<LeaderElectionOptions>;
   log: Logger;
 }
 
 export interface RunningSyncer {
-  engine: SyncEngine;
+  /** The engine of the current (or last) term: each leadership term runs a fresh one. */
+  readonly engine: SyncEngine;
+  /** With leader election: whether this replica leads, and who does. */
+  elector?: LeaderElector;
   registry: Registry;
   /** http://host:port of the metrics server, when one was asked for. */
   metricsUrl?: string;
-  /** Resolves once every configured tenant is connected and synced. */
+  /** Resolves once every configured tenant is connected and synced (with leader election: the first time this replica leads and has). */
   ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -77,23 +88,79 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
   const superClient = await createKubeClient('super', loadKubeConfig(cfg.superKubeconfig));
   const tenantClients: KubeClient[] = [];
   for (const t of cfg.tenants) tenantClients.push(await createKubeClient(t.name, loadKubeConfig(t.kubeconfig)));
-  const engine = new SyncEngine({
-    superClient,
-    runtimeClass: cfg.runtimeClass ?? 'kata',
-    workers: cfg.workers ?? 8,
-    patrolIntervalMs: cfg.patrolIntervalMs ?? 60_000,
-    log,
-    metrics,
-  });
 
+  // Leader election: a standby keeps no engine; the leader runs one per term, and every write it
+  // makes is fenced so none starts once the term has ended. Without election this replica always leads.
+  const le = cfg.leaderElection ? leaderElectionOptions(cfg.leaderElection) : undefined;
+  const leaseClient = le ? await createKubeClient('super-lease', loadKubeConfig(cfg.superKubeconfig), { timeoutMs: Math.max(1000, Math.floor(le.renewDeadlineMs / 2)) }) : undefined;
+  let elector: LeaderElector | undefined;
+  const fence = (c: KubeClient): KubeClient => (elector ? fenceWrites(c, () => elector!.isLeader()) : c);
+  const leaderMetric = leaderGauge(registry);
+  leaderMetric.set(le ? 0 : 1);
+  const newEngine = () =>
+    new SyncEngine({
+      superClient: fence(superClient),
+      runtimeClass: cfg.runtimeClass ?? 'kata',
+      policy: cfg.policy,
+      workers: cfg.workers ?? 8,
+      patrolIntervalMs: cfg.patrolIntervalMs ?? 60_000,
+      log,
+      metrics,
+    });
+  let engine = newEngine();
+  let engineUsed = false;
+  let term = 0;
   let readyNow = false;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  /** Start a term: a fresh engine (a stopped one does not restart), then every tenant. (Wrapped: a returned promise would be flattened.) */
+  const startTerm = async (): Promise<{ synced: Promise<void> }> => {
+    if (engineUsed) engine = newEngine();
+    engineUsed = true;
+    const current = engine;
+    const myTerm = ++term;
+    readyNow = false;
+    // Tenants connect while the super informers list: a restart waits for the longer of the two, not their sum.
+    const started = current.start();
+    const synced = Promise.all([started, ...cfg.tenants.map((t, i) => current.addTenant({ name: t.name, client: fence(tenantClients[i]!), weight: t.weight }))]).then(() => {
+      if (myTerm !== term) return;
+      readyNow = true;
+      resolveReady();
+    });
+    return { synced };
+  };
+  const endTerm = async () => {
+    term++;
+    readyNow = false;
+    await engine.stop();
+    metrics.tenantsReady.set(0);
+    metrics.queueDepth.reset();
+  };
+  if (le) {
+    elector = new LeaderElector(
+      leaseClient!,
+      le,
+      {
+        onStartedLeading: async () => {
+          leaderMetric.set(1);
+          await (await startTerm()).synced;
+        },
+        onStoppedLeading: async () => {
+          leaderMetric.set(0);
+          await endTerm();
+        },
+      },
+      log.child({ lease: `${le.namespace}/${le.name}` }),
+    );
+  }
   let server: http.Server | undefined;
   let metricsUrl: string | undefined;
   if (cfg.metricsListen) {
     server = http.createServer((req, res) => {
       const url = (req.url ?? '/').split('?')[0];
       if (url === '/metrics') {
-        registry.metrics().then(
+        // Plus prom-client's default registry: the policy watcher (made before the syncer) reports there.
+        Promise.all([registry.metrics(), globalRegistry.metrics()]).then(([own, shared]) => own + (shared ? '\n' + shared : '')).then(
           (body) => {
             res.writeHead(200, { 'Content-Type': registry.contentType });
             res.end(body);
@@ -105,14 +172,22 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
         );
         return;
       }
+      // Who leads, for people and probes; a standby is healthy and ready (it must not block a
+      // rollout), it just does not write.
+      const leadership = elector ? `\nidentity: ${elector.identity}\nleader: ${elector.leader() || '(none)'}\nleading: ${elector.isLeader()}` : '';
       if (url === '/healthz' || url === '/livez') {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
-        res.end('ok');
+        res.end(`ok${leadership}`);
         return;
       }
       if (url === '/readyz') {
+        if (elector && !elector.isLeader()) {
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end(`standby${leadership}`);
+          return;
+        }
         res.writeHead(readyNow ? 200 : 503, { 'Content-Type': 'text/plain' });
-        res.end(readyNow ? 'ok' : 'tenants not synced yet');
+        res.end((readyNow ? 'ok' : 'tenants not synced yet') + leadership);
         return;
       }
       res.writeHead(404);
@@ -126,21 +201,24 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
     if (addr && typeof addr === 'object') metricsUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
 
-  await engine.start();
-  const ready = Promise.all(cfg.tenants.map((t, i) => engine.addTenant({ name: t.name, client: tenantClients[i]!, weight: t.weight }))).then(() => {
-    readyNow = true;
-  });
-  ready.catch((e: unknown) => log.error({ err: String(e) }, 'connecting tenants failed'));
+  if (elector) elector.start();
+  else (await startTerm()).synced.catch((e: unknown) => log.error({ err: String(e) }, 'connecting tenants failed'));
 
   return {
-    engine,
+    get engine() {
+      return engine;
+    },
+    elector,
     registry,
     metricsUrl,
     ready,
     async close() {
-      await engine.stop();
+      // Stop writing first; only then release the lease, so a successor never overlaps.
+      if (elector) await elector.stop();
+      else await endTerm();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       superClient.close();
+      leaseClient?.close();
       for (const c of tenantClients) c.close();
     },
   };

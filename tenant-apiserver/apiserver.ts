@@ -2,17 +2,20 @@
 // HTTPS server, built-in namespaces and controllers; writes the admin
 // kubeconfig once ready. `tenantry apiserver` and `tenantry super` both run this.
 
+import type { PolicySource } from '../policy/types.js';
+import { tenantPolicyEnforcement } from '../policy/tenant-enforcement.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadPkiFast } from './server/pki-fast.js';
 import { renderKubeconfig, writeFileAtomicSync } from '../lib/kubeconfig.js';
+import { createFreshPki } from '../lib/x509-lite.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { Registry } from './api/registry.js';
 import { ResourceStore, apiVersionOf, type AdmissionPlugin } from './api/store.js';
 import { trackUpdate } from './api/ssa/ssa.js';
 import { strategyFor } from './api/strategies/index.js';
-import { loadOpenApiV2 } from './api/openapi/spec.js';
+import { loadOpenApi } from './api/openapi/spec.js';
 import { createServer, type RunningServer } from './server/server.js';
 import { createAuthenticator, loadTokenFile } from './server/auth.js';
 import { BodyDecoder } from './server/decode.js';
@@ -55,6 +58,8 @@ export interface ApiServerOptions {
   extraControllers?: (ctx: ApiServerContext) => Controller[];
   /** Admission plugins, registered on the store before the server accepts requests. */
   admission?: (ctx: ApiServerContext) => AdmissionPlugin[];
+  /** Enforce a tenant policy (quota, sandbox rules, runtime classes): this server is that tenant's control plane. */
+  tenantPolicy?: { tenant: string; source: PolicySource };
 }
 
 export interface ApiServerContext {
@@ -81,18 +86,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const metrics = createMetrics();
   // Restarts take the fast path; the X.509 library is loaded only to create or re-issue certificates.
+  // A fresh data dir gets its PKI from node:crypto alone (lib/x509-lite.ts); anything else existing is for pki.ts to reuse or repair.
   const pkiReady =
-    loadPkiFast(opts.dataDir, [host]) ?? import('./server/pki.js').then((m) => m.loadOrCreatePki(opts.dataDir, { hosts: [host] }));
-  const [pki, spec] = await Promise.all([pkiReady, loadOpenApiV2()]);
+    loadPkiFast(opts.dataDir, [host]) ??
+    createFreshPki(opts.dataDir, [host]).then(
+      (fresh) => fresh ?? import('./server/pki.js').then((m) => m.loadOrCreatePki(opts.dataDir, { hosts: [host] })),
+    );
+  // The registry comes from the OpenAPI index; the full document is parsed when first needed.
+  const [pki, { index: openApiIndex, spec }] = await Promise.all([pkiReady, loadOpenApi()]);
   const kv = new SqliteStore(path.join(opts.dataDir, 'state.db'), {
     onCommit: (seconds, ops) => {
       metrics.storageCommit.observe(seconds);
       metrics.storageBatch.observe(ops);
     },
   });
-  const registry = new Registry(spec);
+  const registry = new Registry(openApiIndex);
   const store = new ResourceStore(kv, strategyFor);
   for (const p of opts.admission?.({ registry, store, log }) ?? []) store.addAdmission(p);
+  const policy = opts.tenantPolicy
+    ? tenantPolicyEnforcement({ registry, store, log: log.child({ component: 'policy' }) }, opts.tenantPolicy.tenant, opts.tenantPolicy.source)
+    : undefined;
+  for (const p of policy?.admission ?? []) store.addAdmission(p);
   // CRDs: serving custom resources (registry, strategies, printers, OpenAPI, decoder pruning).
   const crds = new CustomResourceRuntime({ registry, store, spec, log: log.child({ controller: 'customresourcedefinitions' }) });
   const schemas = crds.schemaChecker(createSchemaChecker(spec));
@@ -165,14 +179,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     throw e;
   }
   const nsInfo = registry.get('', 'v1', 'namespaces')!;
-  for (const name of DEFAULT_NAMESPACES) {
+  // Concurrent creates share one commit (one fsync) rather than paying one each.
+  const defaultNamespaces = DEFAULT_NAMESPACES.map(async (name) => {
     try {
       await store.create(nsInfo, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user: SYSTEM });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
-  }
-  await rbac.bootstrap();
+  });
+  await Promise.all([...defaultNamespaces, rbac.bootstrap()]);
   const stopRbacFeed = await rbac.start();
   // Tokens are valid only while their service account (same UID) exists.
   const saWatch = await store.watch(registry.get('', 'v1', 'serviceaccounts')!, undefined, { resourceVersion: '' }, (type, sa) => {
@@ -191,6 +206,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Like kube's apiextensions-apiserver, CRD establishing/finalizing is part of serving, not optional.
   controllers.push(crds.controller());
   controllers.push(...(opts.extraControllers?.(ctx) ?? []));
+  controllers.push(...(policy?.controllers ?? []));
   const runners = controllers.map((c) => new ControllerRunner(c, log.child({ controller: c.name })));
   for (const r of runners) await r.start();
 
@@ -231,6 +247,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       ready = false;
       clearInterval(compactTimer);
       for (const r of runners) r.stop();
+      policy?.close();
       stopRbacFeed();
       saWatch.stop();
       await running.close();

@@ -124,7 +124,7 @@ interface Kubeconfig {
 }
 
 /** A raw HTTPS client authenticated with a kubeconfig's embedded certificates. */
-export function client(kubeconfigPath: string) {
+export function client(kubeconfigPath: string, maxSockets = 8) {
   const kc = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
   const b = (s: string) => Buffer.from(s, 'base64');
   const agent = new https.Agent({
@@ -132,7 +132,7 @@ export function client(kubeconfigPath: string) {
     cert: b(kc.users[0]!.user['client-certificate-data']),
     key: b(kc.users[0]!.user['client-key-data']),
     keepAlive: true,
-    maxSockets: 8,
+    maxSockets,
   });
   const base = kc.clusters[0]!.cluster.server;
   const request = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ code: number; body: string; headers: Record<string, string | string[] | undefined> }> =>

@@ -48,14 +48,18 @@ describe('tenantry up', () => {
       k(as(t), ['create', 'namespace', 'shop']);
       k(as(t), ['create', 'configmap', 'settings', '-n', 'shop', `--from-literal=tenant=${t}`]);
       k(as(t), ['create', 'secret', 'generic', 'creds', '-n', 'shop', '--from-literal=pw=x']);
-      k(as(t), ['create', '-f', '-'], {
-        input: JSON.stringify({
+      const web = (runtimeClassName?: string) =>
+        JSON.stringify({
           apiVersion: 'v1',
           kind: 'Pod',
           metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
-          spec: { runtimeClassName: 'gvisor', containers: [{ name: 'web', image: 'nginx', envFrom: [{ configMapRef: { name: 'settings' } }] }] },
-        }),
-      });
+          spec: { runtimeClassName, containers: [{ name: 'web', image: 'nginx', envFrom: [{ configMapRef: { name: 'settings' } }] }] },
+        });
+      // Under the default policy a class other than kata is refused at the door (the syncer would force kata anyway).
+      const other = kubectl(as(t), ['create', '-f', '-'], { input: web('gvisor') });
+      expect(other.code).not.toBe(0);
+      expect(other.stderr).toContain('gvisor');
+      k(as(t), ['create', '-f', '-'], { input: web() });
       k(as(t), ['expose', 'pod', 'web', '-n', 'shop', '--port=80']);
     }
     const superPods = await eventually(() => {

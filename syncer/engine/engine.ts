@@ -11,9 +11,12 @@ import { isKubeError, type KubeClient } from '../client.js';
 import { LABEL_TENANT, ownedBy, superNamespace, tenantOrigin, type TenantIdentity } from '../mapping.js';
 import { CORE, asObj, str, type KubeObject, type ResourceRef } from '../types.js';
 import { KIND_BY_PLURAL, SYNCED_KINDS } from '../kinds/index.js';
+import { DERIVED_REFS } from '../kinds/namespace-policy.js';
+import type { PolicySource } from '../../policy/types.js';
+import { TenantPolicies } from './policies.js';
 import { planEvent } from '../kinds/events.js';
 import { NODE, planVNode, isVirtualNode } from '../vnodes.js';
-import { FairQueue, type QueueItem } from './queue.js';
+import { FairQueue, PRIORITY, type Priority, type QueueItem } from './queue.js';
 import { Informer } from './informer.js';
 import { keyString, parseKey, type Action, type Confirm, type Key, type Plan, type SyncContext, type View } from './kind.js';
 import { planSync, superCoordinates } from './reconciler.js';
@@ -21,6 +24,7 @@ import { CacheView, INDEX_TENANT, INDEX_TENANT_NODE, SnapshotView, tenantIndex, 
 import type { SyncerMetrics } from './metrics.js';
 
 const EVENTS = CORE('events', 'Event');
+const DERIVED_PLURALS = new Set(DERIVED_REFS.map((r) => r.plural));
 const NAMESPACES = CORE('namespaces', 'Namespace', false);
 /** How deep dependencies of dependencies are followed before giving up (pod → namespace is 1). */
 const MAX_NEED_DEPTH = 2;
@@ -37,6 +41,8 @@ export interface TenantConnection {
 export interface EngineOptions {
   superClient: KubeClient;
   runtimeClass: string;
+  /** Tenant policies (default: the built-in defaults with runtimeClass). */
+  policy?: PolicySource;
   workers: number;
   patrolIntervalMs: number;
   log: Logger;
@@ -58,6 +64,8 @@ interface TenantRuntime {
   bindingUnsupported: boolean;
   namespaces: LRUCache<string, string>;
   log: Logger;
+  /** A weight given on the command line; it wins over the policy's. */
+  weight?: number;
 }
 
 /** The kinds a tenant informer watches: the synced kinds plus nodes (virtual nodes live there). */
@@ -76,32 +84,60 @@ export class SyncEngine {
   private readonly copiedEvents = new LRUCache<string, string>({ max: 20_000 });
   /** Conflicts already reported, so a stuck object does not flood the log. */
   private readonly reported = new LRUCache<string, true>({ max: 5_000, ttl: 10 * 60_000 });
+  readonly policies: TenantPolicies;
+  private readonly unsubscribePolicy: () => void;
+  /** Resolved once the super informers have listed (start()); tenants may connect meanwhile. */
+  private readonly superSynced: Promise<void>;
+  private markSuperSynced!: () => void;
 
   constructor(private readonly opts: EngineOptions) {
     this.log = opts.log;
-    this.queue = new FairQueue({ onDepth: (tenant, depth) => opts.metrics.queueDepth.set({ tenant }, depth) });
+    // Some workers are always left for new tenant objects, and event copies use a quarter at most.
+    const reserve = Math.max(1, Math.floor(opts.workers / 8));
+    this.queue = new FairQueue({
+      onDepth: (tenant, depth) => opts.metrics.queueDepth.set({ tenant }, depth),
+      laneLimits: [Infinity, Math.max(1, opts.workers - reserve), Math.max(1, Math.floor(opts.workers / 4))],
+    });
+    this.superSynced = new Promise((r) => (this.markSuperSynced = r));
+    this.policies = new TenantPolicies(opts.policy, opts.runtimeClass);
+    this.unsubscribePolicy = this.policies.onChange(() => this.policyReloaded());
+  }
+
+  /** A reload: new weights, and every namespace's policy objects looked at again (pods are checked as they come). */
+  private policyReloaded(): void {
+    for (const rt of this.tenants.values()) {
+      this.queue.setWeight(rt.name, rt.weight ?? this.policies.forTenant(rt.name).weight);
+      if (!rt.ready) continue;
+      for (const ns of rt.informers.get('namespaces')!.list()) this.enqueue(rt.name, { kind: 'namespaces', namespace: '', name: ns.metadata?.name ?? '' });
+    }
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------------------
 
-  /** Start the super side (informers) and the workers; tenants are added with addTenant. */
+  /**
+   * Start the super side (informers) and then the workers; tenants are added with addTenant, which
+   * may run at the same time (their informers list while the super's do; workers wait for both).
+   */
   async start(): Promise<void> {
     const superClient = this.opts.superClient;
-    const refs: [ResourceRef, string | undefined][] = [...SYNCED_KINDS.map((k) => [k.ref, LABEL_TENANT] as [ResourceRef, string]), [NODE, undefined], [EVENTS, undefined]];
+    const refs: [ResourceRef, string | undefined][] = [...[...SYNCED_KINDS.map((k) => k.ref), ...DERIVED_REFS].map((r) => [r, LABEL_TENANT] as [ResourceRef, string]), [NODE, undefined], [EVENTS, undefined]];
     for (const [ref, selector] of refs) {
-      const inf = new Informer(superClient, ref, { labelSelector: selector, log: this.log });
+      const inf = new Informer(superClient, ref, { labelSelector: selector, log: this.log, fromNow: ref.plural === 'events' });
       if (selector) inf.addIndex(INDEX_TENANT, tenantIndex);
       if (ref.plural === 'pods') inf.addIndex(INDEX_TENANT_NODE, tenantNodeIndex);
       inf.on((type, obj) => this.onSuperEvent(ref.plural, type, obj));
       this.superInformers.set(ref.plural, inf);
     }
     await Promise.all([...this.superInformers.values()].map((i) => i.start()));
+    this.markSuperSynced();
+    if (this.stopped) return;
     for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.worker());
     this.schedulePatrol();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribePolicy();
     clearTimeout(this.patrolTimer);
     this.queue.shutdown();
     await Promise.allSettled(this.workers);
@@ -137,9 +173,10 @@ export class SyncEngine {
       bindingUnsupported: false,
       namespaces: new LRUCache({ max: 10_000 }),
       log,
+      weight: conn.weight || undefined,
     };
     this.tenants.set(conn.name, rt);
-    if (conn.weight) this.queue.setWeight(conn.name, conn.weight);
+    this.queue.setWeight(conn.name, rt.weight ?? this.policies.forTenant(conn.name).weight);
     for (const ref of TENANT_REFS) {
       const inf = new Informer(conn.client, ref, { log });
       inf.on((type, obj) => this.onTenantEvent(rt, ref.plural, type, obj));
@@ -147,6 +184,9 @@ export class SyncEngine {
     }
     await Promise.all([...rt.informers.values()].map((i) => i.start()));
     rt.ready = true;
+    // The super side's caches must be complete before what they hold of this tenant is queued.
+    await this.superSynced;
+    if (this.stopped) return;
     this.opts.metrics.tenantsReady.inc();
     // Tenant keys were queued by the informers' initial lists; the super side's may be orphans: queue them too.
     for (const inf of this.superInformers.values()) for (const o of inf.byIndex(INDEX_TENANT, rt.name)) this.onSuperEvent(inf.ref.plural, 'add', o);
@@ -160,18 +200,20 @@ export class SyncEngine {
 
   // ---- routing --------------------------------------------------------------------------------------------------
 
-  enqueue(tenant: string, key: Key): void {
-    this.queue.add(tenant, keyString(key));
+  enqueue(tenant: string, key: Key, priority: Priority = PRIORITY.normal): void {
+    this.queue.add(tenant, keyString(key), priority);
   }
 
-  private onTenantEvent(rt: TenantRuntime, plural: string, _type: string, obj: KubeObject): void {
+  private onTenantEvent(rt: TenantRuntime, plural: string, type: string, obj: KubeObject): void {
     const ns = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     if (plural === 'nodes') {
       if (isVirtualNode(obj)) this.enqueue(rt.name, { kind: 'vnodes', namespace: '', name });
       return;
     }
-    this.enqueue(rt.name, { kind: plural, namespace: ns, name });
+    // A new tenant object goes ahead of status copies: create-to-super latency is what a tenant waits on.
+    // Updates (mostly the echo of our own status writes) keep the normal lane.
+    this.enqueue(rt.name, { kind: plural, namespace: ns, name }, type === 'add' ? PRIORITY.urgent : PRIORITY.normal);
     // Whether a service has a selector decides whether its endpoints are the tenant's to sync.
     if (plural === 'services') this.enqueue(rt.name, { kind: 'endpoints', namespace: ns, name });
   }
@@ -190,27 +232,34 @@ export class SyncEngine {
       if (type === 'delete') return;
       const origin = tenantOrigin(this.superInformers.get('namespaces')!.get('', obj.metadata?.namespace ?? '') ?? {});
       const rt = origin && this.tenants.get(origin.tenant);
-      if (origin && rt?.ready) this.enqueue(rt.name, { kind: 'events', namespace: origin.namespace, name: obj.metadata?.name ?? '' });
+      // Copies of events inform; they never hold up objects or statuses.
+      if (origin && rt?.ready) this.enqueue(rt.name, { kind: 'events', namespace: origin.namespace, name: obj.metadata?.name ?? '' }, PRIORITY.low);
       return;
     }
     const origin = tenantOrigin(obj);
     const rt = origin && this.tenants.get(origin.tenant);
     if (!origin || !rt?.ready || !ownedBy(obj, rt.identity)) return;
-    if (plural === 'namespaces') this.enqueue(rt.name, { kind: 'namespaces', namespace: '', name: origin.namespace });
+    // A namespace's policy objects are reconciled with the namespace.
+    if (plural === 'namespaces' || DERIVED_PLURALS.has(plural)) this.enqueue(rt.name, { kind: 'namespaces', namespace: '', name: origin.namespace });
     else this.enqueue(rt.name, { kind: plural, namespace: origin.namespace, name: obj.metadata?.name ?? '' });
     if (plural === 'pods') {
+      // A pod's node matters to the virtual node when it may be the first pod there (the node is
+      // missing) or the last (deleted). Every status change of every pod planning its node again
+      // was a sizeable share of the syncer's CPU at 10,000 pods; node changes come as node events.
       const node = str(asObj(obj.spec)?.nodeName);
-      if (node) this.enqueue(rt.name, { kind: 'vnodes', namespace: '', name: node });
+      if (node && (type === 'delete' || !isVirtualNode(rt.informers.get('nodes')!.get('', node)))) this.enqueue(rt.name, { kind: 'vnodes', namespace: '', name: node });
     }
   }
 
   // ---- planning -------------------------------------------------------------------------------------------------
 
   private context(rt: TenantRuntime, view: View): SyncContext {
+    const policy = this.policies.forTenant(rt.name);
     return {
       tenant: rt.identity,
       now: () => Date.now(),
-      runtimeClass: this.opts.runtimeClass,
+      runtimeClass: policy.runtimeClasses.default,
+      policy,
       view,
       superNamespace: (ns) => {
         let v = rt.namespaces.get(ns);
@@ -261,11 +310,11 @@ export class SyncEngine {
       this.queue.forget(item.tenant, item.key);
       if (again !== undefined) {
         result = 'requeue';
-        this.queue.addAfter(item.tenant, item.key, again);
+        this.queue.addAfter(item.tenant, item.key, again, key.kind === 'events' ? PRIORITY.low : PRIORITY.normal);
       }
     } catch (e) {
       result = e instanceof RetryLater || isQuietRetry(e) ? 'retry' : isKubeError(e, 409) ? 'conflict' : 'error';
-      const delay = this.queue.addRateLimited(item.tenant, item.key);
+      const delay = this.queue.addRateLimited(item.tenant, item.key, key.kind === 'events' ? PRIORITY.low : PRIORITY.normal);
       const fields = { kind: key.kind, namespace: key.namespace, name: key.name, retryInMs: delay, err: String((e as Error)?.message ?? e) };
       if (result === 'error') rt.log.warn(fields, 'reconcile failed');
       else rt.log.debug(fields, 'reconcile will retry');
@@ -488,6 +537,7 @@ export class SyncEngine {
         superLists[k.ref.plural] = s.items;
       }),
     );
+    await Promise.all(DERIVED_REFS.map(async (r) => (superLists[r.plural] = (await superClient.list(r, { labelSelector: selector })).items)));
     const [tenantNodes, superNodes] = await Promise.all([rt.client.list(NODE), superClient.list(NODE)]);
     tenantLists.nodes = tenantNodes.items;
     superLists.nodes = superNodes.items;

@@ -22,8 +22,26 @@ type ListWatch = ClientInformer<KubernetesObject> & ObjectCache<KubernetesObject
 
 const objKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
+/**
+ * Drops what the syncer never reads from a cached object, in place (client-go
+ * informers' transform): managedFields are often the largest part of a pod
+ * and 10,000 pods are cached on each side. An update sent without
+ * managedFields keeps the server's (kube treats absent as "unchanged").
+ */
+export function slim(o: KubeObject): KubeObject {
+  if (o.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
+  return o;
+}
+
 export interface InformerOptions {
   labelSelector?: string;
+  /**
+   * Cache only what happens from the start on: the first list fetches no items, just the version
+   * to watch from. For super events: those from before a (re)start are not copied anyway, and
+   * listing tens of thousands of them made a syncer restart wait on pages of events and hold them
+   * all. (A later list, after an expired watch, empties the cache the same way.)
+   */
+  fromNow?: boolean;
   log: Logger;
   /** First and longest restart delay after an error. */
   minBackoffMs?: number;
@@ -62,7 +80,9 @@ export class Informer {
     this.listed = new Promise((resolve) => (this.markListed = resolve));
     const markListed = this.markListed;
     const listFn = async () => {
-      const r = await this.client.list(this.ref, { labelSelector: this.opts.labelSelector });
+      // fromNow, every list: after an expired watch, too, what happened before is not wanted.
+      const r = await this.client.list(this.ref, { labelSelector: this.opts.labelSelector, versionOnly: this.opts.fromNow });
+      for (const o of r.items) slim(o);
       this.backoffMs = this.opts.minBackoffMs ?? 500;
       if (first) {
         first = false;
@@ -91,6 +111,8 @@ export class Informer {
   }
 
   private emit(type: InformerEventType, o: KubeObject): void {
+    // The cache holds this very object (ListWatch stores, then notifies): slimming it here slims the cache.
+    slim(o);
     // Events flow again: the next failure starts its backoff from the bottom.
     this.backoffMs = this.opts.minBackoffMs ?? 500;
     this.reindex(o, type === 'delete');

@@ -2,6 +2,7 @@
 // clusters a plan is computed from, the actions a plan may ask for, and the
 // shape of one synced kind (only what differs between kinds).
 
+import type { ResolvedPolicy, Violation } from '../../policy/types.js';
 import type { TenantIdentity } from '../mapping.js';
 import type { KubeObject, ResourceRef } from '../types.js';
 
@@ -45,8 +46,13 @@ export interface SyncContext {
   tenant: TenantIdentity;
   /** The clock plans use (tests pin it). */
   now(): number;
-  /** The RuntimeClass every super pod of this tenant runs with. */
+  /** The RuntimeClass super pods of this tenant run with when they name none (policy.runtimeClasses.default). */
   runtimeClass: string;
+  /**
+   * The tenant's policy as of this plan (read from the policy source for
+   * every plan, so a reload applies to the next reconcile).
+   */
+  policy: ResolvedPolicy;
   view: View;
   superNamespace(tenantNamespace: string): string;
 }
@@ -125,7 +131,7 @@ export interface KindSync {
   /** The update body that brings superObj to desired, keeping what the super cluster owns. */
   merge?(desired: KubeObject, superObj: KubeObject): KubeObject;
   /** Writes to the tenant reflecting the super object (status, allocated values, binding). */
-  backToTenant?(superObj: KubeObject, tenantObj: KubeObject, ctx: SyncContext): { needs?: Key[]; actions: Action[] };
+  backToTenant?(superObj: KubeObject, tenantObj: KubeObject, ctx: SyncContext): { needs?: Key[]; actions: Action[]; requeueAfterMs?: number };
   /** Keys to sync before creating (secrets, config maps and claims a pod uses). */
   dependencies?(tenantObj: KubeObject, ctx: SyncContext): Key[];
   /** The grace period the super object is deleted with when the tenant object is. */
@@ -138,4 +144,11 @@ export interface KindSync {
   absentInSuper?(tenantObj: KubeObject, ctx: SyncContext): Action[] | undefined;
   /** An update the super cluster refuses as invalid (an immutable field) is fixed by deleting and re-creating. */
   recreateOnInvalid?: boolean;
+  /**
+   * The policy rules the tenant object breaks (a violating object is not
+   * created in super). Default: policy/sandbox.ts checkObject with no pod context.
+   */
+  check?(tenantObj: KubeObject, ctx: SyncContext): Violation[];
+  /** Super objects kept next to the copy, derived from policy (a namespace's quota, limits, network isolation). */
+  alongside?(tenantObj: KubeObject, superObj: KubeObject, ctx: SyncContext): Action[];
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FairQueue, type QueueItem } from './queue.js';
+import { FairQueue, PRIORITY, type QueueItem } from './queue.js';
 
 function drain(q: FairQueue, n = Infinity): QueueItem[] {
   const out: QueueItem[] = [];
@@ -101,5 +101,63 @@ describe('FairQueue', () => {
     q.add('b', '1');
     q.removeTenant('a');
     expect(drain(q)).toEqual([{ tenant: 'b', key: '1' }]);
+  });
+
+  it('serves the most urgent lane of any tenant first, round robin within it', () => {
+    const q = new FairQueue();
+    q.add('a', 'a-status');
+    q.add('a', 'a-event', PRIORITY.low);
+    q.add('b', 'b-status');
+    q.add('a', 'a-new', PRIORITY.urgent);
+    q.add('b', 'b-new', PRIORITY.urgent);
+    expect(drain(q).map((i) => i.key)).toEqual(['a-new', 'b-new', 'a-status', 'b-status', 'a-event']);
+  });
+
+  it('moves a key up when it is added again more urgently, and never hands it out twice', () => {
+    const q = new FairQueue();
+    q.add('t', 'x', PRIORITY.low);
+    q.add('t', 'y');
+    q.add('t', 'x', PRIORITY.urgent);
+    q.add('t', 'y', PRIORITY.low);
+    expect(q.depth('t')).toBe(2);
+    expect(drain(q).map((i) => i.key)).toEqual(['x', 'y']);
+  });
+
+  it('re-queues a key added while processing in the lane it was added with', () => {
+    const q = new FairQueue();
+    q.add('t', 'x');
+    q.add('t', 'y');
+    const first = q.tryGet()!;
+    q.add('t', 'x', PRIORITY.urgent);
+    q.done(first);
+    expect(drain(q).map((i) => i.key)).toEqual(['x', 'y']);
+  });
+
+  it('caps the keys of a lane in flight, and hands more out as they finish', () => {
+    const q = new FairQueue({ laneLimits: [Infinity, 2, 1] });
+    for (const k of ['n1', 'n2', 'n3']) q.add('t', k);
+    for (const k of ['e1', 'e2']) q.add('t', k, PRIORITY.low);
+    const a = q.tryGet()!;
+    const b = q.tryGet()!;
+    const c = q.tryGet()!;
+    expect([a.key, b.key, c.key]).toEqual(['n1', 'n2', 'e1']);
+    // Both capped lanes are full: only an urgent key gets through.
+    expect(q.tryGet()).toBeUndefined();
+    q.add('t', 'u', PRIORITY.urgent);
+    expect(q.tryGet()!.key).toBe('u');
+    q.done(a);
+    expect(q.tryGet()!.key).toBe('n3');
+    q.done(c);
+    expect(q.tryGet()!.key).toBe('e2');
+  });
+
+  it('wakes a waiting worker when a capped lane frees up', async () => {
+    const q = new FairQueue({ laneLimits: [Infinity, 1, 1] });
+    q.add('t', 'x');
+    q.add('t', 'y');
+    const first = q.tryGet()!;
+    const waiting = q.get();
+    q.done(first);
+    await expect(waiting).resolves.toEqual({ tenant: 't', key: 'y' });
   });
 });

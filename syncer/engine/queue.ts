@@ -4,6 +4,15 @@
 // two workers at once (client-go's workqueue rules: a key re-added while being
 // processed runs once more after it is done), and failures come back after an
 // exponential backoff.
+// Keys also carry a priority (lanes): a worker takes from the most urgent lane
+// any tenant has, round robin within it. A tenant's new object should not wait
+// behind thousands of status copies, and copies of events (informational) go
+// last. A key added again at a more urgent priority moves up.
+
+/** Lanes, most urgent first. */
+export const PRIORITY = { urgent: 0, normal: 1, low: 2 } as const;
+export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
+const LANES = 3;
 
 export interface QueueItem {
   tenant: string;
@@ -15,14 +24,26 @@ export interface FairQueueOptions {
   maxDelayMs?: number;
   /** Told each time a tenant's depth (waiting keys) changes. */
   onDepth?(tenant: string, depth: number): void;
+  /**
+   * Most keys of each lane handed out at once (urgent, normal, low; default unlimited). Capping
+   * the lesser lanes keeps workers free for urgent keys: a worker stuck in a slow write cannot be
+   * pre-empted, so an urgent key would otherwise wait for one to finish.
+   */
+  laneLimits?: readonly number[];
+}
+
+interface Lane {
+  order: string[];
+  head: number;
 }
 
 interface SubQueue {
   weight: number;
-  order: string[];
-  head: number;
-  dirty: Set<string>;
-  processing: Set<string>;
+  lanes: Lane[];
+  /** Keys waiting, with the lane they wait in (an entry in another lane is stale and skipped). */
+  dirty: Map<string, Priority>;
+  /** Keys handed out, with the lane they were taken from. */
+  processing: Map<string, Priority>;
   failures: Map<string, number>;
   timers: Map<string, { at: number; timer: NodeJS.Timeout }>;
 }
@@ -36,6 +57,8 @@ export class FairQueue {
   private closed = false;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  /** Keys of each lane being processed, over all tenants. */
+  private readonly inFlight: number[] = Array.from({ length: LANES }, () => 0);
 
   constructor(private readonly opts: FairQueueOptions = {}) {
     this.baseDelayMs = opts.baseDelayMs ?? 100;
@@ -45,7 +68,7 @@ export class FairQueue {
   private sub(tenant: string): SubQueue {
     let s = this.subs.get(tenant);
     if (!s) {
-      s = { weight: 1, order: [], head: 0, dirty: new Set(), processing: new Set(), failures: new Map(), timers: new Map() };
+      s = { weight: 1, lanes: Array.from({ length: LANES }, () => ({ order: [], head: 0 })), dirty: new Map(), processing: new Map(), failures: new Map(), timers: new Map() };
       this.subs.set(tenant, s);
       this.ring.push(tenant);
     }
@@ -61,6 +84,7 @@ export class FairQueue {
   removeTenant(tenant: string): void {
     const s = this.subs.get(tenant);
     if (!s) return;
+    for (const lane of s.processing.values()) this.inFlight[lane]!--;
     for (const t of s.timers.values()) clearTimeout(t.timer);
     this.subs.delete(tenant);
     const i = this.ring.indexOf(tenant);
@@ -73,28 +97,30 @@ export class FairQueue {
   /** Keys waiting (not counting those being processed). */
   depth(tenant: string): number {
     const s = this.subs.get(tenant);
-    return s ? s.order.length - s.head : 0;
+    return s ? waiting(s) : 0;
   }
 
-  private pushKey(tenant: string, s: SubQueue, key: string): void {
-    s.order.push(key);
-    this.opts.onDepth?.(tenant, s.order.length - s.head);
+  private pushKey(tenant: string, s: SubQueue, key: string, lane: Priority): void {
+    s.lanes[lane]!.order.push(key);
+    this.opts.onDepth?.(tenant, waiting(s));
     this.wake();
   }
 
-  add(tenant: string, key: string): void {
+  add(tenant: string, key: string, priority: Priority = PRIORITY.normal): void {
     if (this.closed) return;
     const s = this.sub(tenant);
-    if (s.dirty.has(key)) return;
-    s.dirty.add(key);
+    const queued = s.dirty.get(key);
+    if (queued !== undefined && queued <= priority) return;
+    s.dirty.set(key, priority);
     if (s.processing.has(key)) return;
-    this.pushKey(tenant, s, key);
+    // Queued less urgently before: the old entry becomes stale (take skips it).
+    this.pushKey(tenant, s, key, priority);
   }
 
   /** Add after a delay; of several pending delays for one key, the earliest wins. */
-  addAfter(tenant: string, key: string, ms: number): void {
+  addAfter(tenant: string, key: string, ms: number, priority: Priority = PRIORITY.normal): void {
     if (this.closed) return;
-    if (ms <= 0) return this.add(tenant, key);
+    if (ms <= 0) return this.add(tenant, key, priority);
     const s = this.sub(tenant);
     const at = Date.now() + ms;
     const pending = s.timers.get(key);
@@ -102,19 +128,19 @@ export class FairQueue {
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       s.timers.delete(key);
-      this.add(tenant, key);
+      this.add(tenant, key, priority);
     }, ms);
     timer.unref?.();
     s.timers.set(key, { at, timer });
   }
 
   /** Requeue after this key's next backoff step; returns the delay. */
-  addRateLimited(tenant: string, key: string): number {
+  addRateLimited(tenant: string, key: string, priority: Priority = PRIORITY.normal): number {
     const s = this.sub(tenant);
     const n = s.failures.get(key) ?? 0;
     s.failures.set(key, n + 1);
     const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(n, 30));
-    this.addAfter(tenant, key, delay);
+    this.addAfter(tenant, key, delay, priority);
     return delay;
   }
 
@@ -127,27 +153,53 @@ export class FairQueue {
     return this.subs.get(tenant)?.failures.get(key) ?? 0;
   }
 
+  /** The next live key of one lane of a sub-queue (stale entries are dropped on the way). */
+  private next(s: SubQueue, lane: Priority): string | undefined {
+    const l = s.lanes[lane]!;
+    while (l.head < l.order.length) {
+      const key = l.order[l.head]!;
+      if (s.dirty.get(key) === lane && !s.processing.has(key)) return key;
+      l.head++;
+      this.compact(l);
+    }
+    return undefined;
+  }
+
+  private compact(l: Lane): void {
+    if (l.head > 1024 && l.head * 2 > l.order.length) {
+      l.order = l.order.slice(l.head);
+      l.head = 0;
+    }
+  }
+
   private take(): QueueItem | undefined {
     const n = this.ring.length;
-    for (let scanned = 0; scanned <= n; scanned++) {
-      if (this.ring.length === 0) return undefined;
-      if (this.cursor >= this.ring.length) this.cursor = 0;
-      const tenant = this.ring[this.cursor]!;
-      const s = this.subs.get(tenant)!;
-      if (s.head < s.order.length && this.servedInTurn < s.weight) {
-        const key = s.order[s.head++]!;
-        if (s.head > 1024 && s.head * 2 > s.order.length) {
-          s.order = s.order.slice(s.head);
-          s.head = 0;
+    if (n === 0) return undefined;
+    if (this.cursor >= n) this.cursor = 0;
+    for (let lane = 0 as Priority; lane < LANES; lane++) {
+      if (this.inFlight[lane]! >= (this.opts.laneLimits?.[lane] ?? Infinity)) continue;
+      // The tenant whose turn it is keeps it while its weight lasts; then the next one with work in this lane.
+      for (let i = 0; i <= n; i++) {
+        const at = (this.cursor + i) % n;
+        if (i === 0 && this.servedInTurn >= this.subs.get(this.ring[at]!)!.weight) continue;
+        const tenant = this.ring[at]!;
+        const s = this.subs.get(tenant)!;
+        const key = this.next(s, lane);
+        if (key === undefined) continue;
+        if (i > 0) {
+          this.cursor = at;
+          this.servedInTurn = 0;
         }
+        const l = s.lanes[lane]!;
+        l.head++;
+        this.compact(l);
         s.dirty.delete(key);
-        s.processing.add(key);
+        s.processing.set(key, lane);
+        this.inFlight[lane]!++;
         this.servedInTurn++;
-        this.opts.onDepth?.(tenant, s.order.length - s.head);
+        this.opts.onDepth?.(tenant, waiting(s));
         return { tenant, key };
       }
-      this.cursor = (this.cursor + 1) % this.ring.length;
-      this.servedInTurn = 0;
     }
     return undefined;
   }
@@ -177,8 +229,14 @@ export class FairQueue {
   done(item: QueueItem): void {
     const s = this.subs.get(item.tenant);
     if (!s) return;
+    const took = s.processing.get(item.key);
+    if (took === undefined) return;
     s.processing.delete(item.key);
-    if (s.dirty.has(item.key)) this.pushKey(item.tenant, s, item.key);
+    this.inFlight[took]!--;
+    const lane = s.dirty.get(item.key);
+    if (lane !== undefined) this.pushKey(item.tenant, s, item.key, lane);
+    // A lane under its limit again may have keys for waiting workers.
+    else this.wake();
   }
 
   shutdown(): void {
@@ -186,4 +244,11 @@ export class FairQueue {
     for (const s of this.subs.values()) for (const t of s.timers.values()) clearTimeout(t.timer);
     for (const w of this.waiters.splice(0)) w(undefined);
   }
+}
+
+/** Keys waiting in a sub-queue (each counted once, whatever stale entries remain). */
+function waiting(s: SubQueue): number {
+  let n = s.dirty.size;
+  for (const k of s.processing.keys()) if (s.dirty.has(k)) n--;
+  return n;
 }

@@ -12,6 +12,8 @@
 // patroller's drift detection (live-list views).
 
 import { createHash } from 'node:crypto';
+import { RULE_RESERVED_KEYS, RULE_RUNTIME_CLASS, checkObject, violationMessage } from '../../policy/sandbox.js';
+import type { Violation } from '../../policy/types.js';
 import {
   ANN_OBJECT_UID,
   isReservedKey,
@@ -30,8 +32,28 @@ export function superCoordinates(k: KindSync, ctx: SyncContext, namespace: strin
   return { namespace: '', name: ctx.superNamespace(name) };
 }
 
+/** The Warning reason of an object refused by the tenant's policy. */
+export const POLICY_VIOLATION = 'PolicyViolation';
+
+/**
+ * Rules the syncer repairs instead of refusing: forged reserved keys are
+ * dropped on the way down, and a runtime class the policy does not allow is
+ * replaced by the tenant's default (a sandboxed class whatever the tenant
+ * wrote). The tenant's API server refuses both at the door; this layer only
+ * sees them from a control plane that did not (or before a policy change).
+ */
+const REPAIRED_RULES: ReadonlySet<string> = new Set([RULE_RESERVED_KEYS, RULE_RUNTIME_CLASS]);
+
+/** What the tenant's policy refuses in a tenant object. */
+export function policyViolations(k: KindSync, ctx: SyncContext, tenantObj: KubeObject): Violation[] {
+  const all = k.check ? k.check(tenantObj, ctx) : checkObject(ctx.policy, k.ref.group, k.ref.plural, tenantObj);
+  return all.filter((v) => !REPAIRED_RULES.has(v.rule));
+}
+
 /** The desired super object for a tenant object (ownership marks included), or a refusal. */
 export function desiredSuper(k: KindSync, ctx: SyncContext, tenantObj: KubeObject): KubeObject | Refusal | Deferral {
+  const violations = policyViolations(k, ctx, tenantObj);
+  if (violations.length > 0) return { refused: { reason: POLICY_VIOLATION, message: violationMessage(ctx.policy, k.ref.plural, violations) } };
   const body = k.toSuper(tenantObj, ctx);
   if (isRefusal(body) || isDeferral(body)) return body;
   const ns = tenantObj.metadata?.namespace ?? '';
@@ -164,7 +186,8 @@ export function planSync(k: KindSync, ctx: SyncContext, namespace: string, name:
     if (isDeferral(desired)) return { needs: [], actions: [], requeueAfterMs: desired.deferred.retryAfterMs };
     const needs: Key[] = k.ref.namespaced ? [{ kind: 'namespaces', namespace: '', name: namespace }] : [];
     needs.push(...(k.dependencies?.(wanted, ctx) ?? []));
-    return { needs, actions: [{ op: 'create-super', ref: k.ref, object: desired }] };
+    // What lives alongside goes in right after (a namespace's quota and limits before its first pod).
+    return { needs, actions: [{ op: 'create-super', ref: k.ref, object: desired }, ...(k.alongside?.(wanted, desired, ctx) ?? [])] };
   }
 
   // Both.
@@ -189,14 +212,19 @@ export function planSync(k: KindSync, ctx: SyncContext, namespace: string, name:
     }
   } else if (!isDeleting(superObj)) {
     const desired = desiredSuper(k, ctx, wanted);
+    // A refused update (the policy tightened since the copy was made) leaves the copy as it is: the
+    // syncer never deletes running workloads on a policy reload; new objects are refused.
     if (!isRefusal(desired) && !isDeferral(desired) && !inSync(k, desired, superObj)) {
       actions.push({ op: 'update-super', ref: k.ref, object: updateBody(k, desired, superObj), recreateOnInvalid: k.recreateOnInvalid });
     }
+    if (k.alongside) actions.push(...k.alongside(wanted, superObj, ctx));
   }
   const back = k.backToTenant?.(superObj, wanted, ctx);
   if (back) {
     needs.push(...(back.needs ?? []));
     actions.push(...back.actions);
+    // A write held back for a moment (pods: a scheduled status the running one will soon replace).
+    if (back.requeueAfterMs !== undefined) return { needs, actions, requeueAfterMs: back.requeueAfterMs };
   }
   return { needs, actions };
 }

@@ -1,6 +1,7 @@
 // Helpers for the syncer's unit tests: a tenant, a context over snapshot
 // lists, and super copies made the way the engine makes them.
 
+import { defaultPolicy, type ResolvedPolicy } from '../../policy/types.js';
 import { superNamespace, type TenantIdentity } from '../mapping.js';
 import { clone, type KubeObject } from '../types.js';
 import { desiredSuper } from './reconciler.js';
@@ -35,11 +36,12 @@ export function world(tenant: Record<string, KubeObject[]> = {}, superSide: Reco
 /** The tests' clock: objects the kit makes are long past any grace window. */
 export const NOW = Date.parse('2026-06-01T00:00:00Z');
 
-export function context(w: World, t: TenantIdentity = TENANT, runtimeClass = 'kata', now = NOW): SyncContext {
+export function context(w: World, t: TenantIdentity = TENANT, runtimeClass = 'kata', now = NOW, policy: ResolvedPolicy = defaultPolicy(t.name, runtimeClass)): SyncContext {
   return {
     tenant: t,
     now: () => now,
-    runtimeClass,
+    runtimeClass: policy.runtimeClasses.default,
+    policy,
     view: new SnapshotView(t.name, w.tenant, w.super),
     superNamespace: (n) => superNamespace(t, n),
   };

@@ -4,6 +4,7 @@ import { planSync } from '../engine/reconciler.js';
 import { NOW, TENANT, context, obj, superCopy, world } from '../engine/testkit.js';
 import { isDeferral, isRefusal, type Action } from '../engine/kind.js';
 import type { KubeObject } from '../types.js';
+import { defaultPolicy, type ResolvedPolicy } from '../../policy/types.js';
 import { podReferences, podToSuper, pods, tenantPodStatus, vanishedStatus } from './pods.js';
 
 const SUPER_NS = superNamespace(TENANT, 'default');
@@ -76,10 +77,15 @@ describe('pods: toSuper', () => {
     const bogus = pod({ nodeName: 'control-plane' });
     const out = podToSuper(bogus, context(world({ pods: [bogus], nodes: [{ metadata: { name: 'control-plane' } }] }, { nodes: [superNode('control-plane')] })));
     expect(out).toMatchObject({ refused: { reason: 'InvalidNodeName' } });
-    // Refusal becomes a Warning event in the tenant, and nothing is created.
+    // The policy check refuses it first: a Warning event in the tenant, and nothing is created.
     const plan = planSync(pods, context(world({ pods: [bogus] })), 'default', 'web');
     expect(plan.actions.map((a) => a.op)).toEqual(['tenant-event']);
-    expect((plan.actions[0] as Extract<Action, { op: 'tenant-event' }>).event).toMatchObject({ type: 'Warning', reason: 'InvalidNodeName', involvedObject: { kind: 'Pod', name: 'web' } });
+    expect((plan.actions[0] as Extract<Action, { op: 'tenant-event' }>).event).toMatchObject({
+      type: 'Warning',
+      reason: 'PolicyViolation',
+      message: `violates tenant policy (built-in defaults): nodes outside the tenant's node pool are not allowed (nodeName "control-plane" is not one of the tenant's nodes)`,
+      involvedObject: { kind: 'Pod', name: 'web' },
+    });
   });
 
   it('injects the tenant services as env vars, explicit env winning, and turns service links off', () => {
@@ -176,6 +182,25 @@ describe('pods: converge and reflect', () => {
     expect(planSync(pods, context(world({ pods: [bound] }, { pods: [copy] })), 'default', 'web').actions).toEqual([]);
   });
 
+  it('holds a just-scheduled status back for the running one (binding at once), then writes it anyway', () => {
+    const p = pod();
+    const copy = superCopy(pods, context(world({ pods: [p] })), p);
+    (copy.spec as Record<string, unknown>).nodeName = 'node-1';
+    const scheduledAt = new Date(NOW - 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    copy.status = { phase: 'Pending', qosClass: 'BestEffort', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: scheduledAt }] };
+    const w = world({ pods: [p] }, { pods: [copy] });
+    const held = planSync(pods, context(w), 'default', 'web');
+    expect(held.actions.map((a) => a.op)).toEqual(['bind-tenant']);
+    expect(held.requeueAfterMs).toBe(1000);
+    // Past the hold: the scheduled status is written.
+    const later = planSync(pods, context(w, TENANT, 'kata', NOW + 1500), 'default', 'web');
+    expect(later.actions.map((a) => a.op)).toEqual(['update-tenant', 'bind-tenant']);
+    expect(later.requeueAfterMs).toBeUndefined();
+    // A container reported: no hold.
+    copy.status = { ...(copy.status as Record<string, unknown>), containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } } }] };
+    expect(planSync(pods, context(w), 'default', 'web').actions.map((a) => a.op)).toEqual(['update-tenant', 'bind-tenant']);
+  });
+
   it('finishes the tenant pod once its super pod is gone (the kubelet part), after confirming', () => {
     const p = pod({ nodeName: 'node-1' }, { metadata: { deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
     const plan = planSync(pods, context(world({ pods: [p] })), 'default', 'web');
@@ -195,5 +220,57 @@ describe('pods: converge and reflect', () => {
     expect(st).toMatchObject({ containerStatuses: [{ ready: false, state: { terminated: { exitCode: 137 } } }], conditions: [{ type: 'Ready', status: 'False' }] });
     const done = pod({}, { status: { phase: 'Succeeded' } });
     expect(planSync(pods, context(world({ pods: [done] })), 'default', 'web').actions).toEqual([]);
+  });
+});
+
+describe('pods: tenant policy', () => {
+  const policyWith = (f: (p: ResolvedPolicy) => void): ResolvedPolicy => {
+    const p = defaultPolicy(TENANT.name);
+    f(p);
+    return p;
+  };
+  const plan = (p: KubeObject, policy?: ResolvedPolicy) => planSync(pods, context(world({ pods: [p] }), TENANT, 'kata', NOW, policy), 'default', 'web');
+
+  it('uses an allowed runtime class, and the default for none or a disallowed one (the API server refuses those at the door)', () => {
+    const two = policyWith((p) => (p.runtimeClasses.allowed = ['kata', 'gvisor']));
+    const created = (p: KubeObject, policy?: ResolvedPolicy) => (plan(p, policy).actions[0] as Extract<Action, { op: 'create-super' }>).object.spec as Record<string, unknown>;
+    expect(created(pod({ runtimeClassName: 'gvisor' }), two).runtimeClassName).toBe('gvisor');
+    expect(created(pod(), two).runtimeClassName).toBe('kata');
+    expect(created(pod({ runtimeClassName: 'runc' }), two).runtimeClassName).toBe('kata');
+  });
+
+  it('forces the node pool selector over the tenant selector', () => {
+    const pool = policyWith((p) => (p.nodePool.nodeSelector = { pool: 'tenants' }));
+    const a = plan(pod({ nodeSelector: { disk: 'ssd' } }), pool).actions[0] as Extract<Action, { op: 'create-super' }>;
+    expect((a.object.spec as { nodeSelector: unknown }).nodeSelector).toEqual({ disk: 'ssd', pool: 'tenants' });
+    expect(plan(pod({ nodeSelector: { pool: 'gpu' } }), pool).actions.map((x) => x.op)).toEqual(['tenant-event']);
+  });
+
+  it('does not sync a sandbox escape (host network), and warns on the tenant pod in PSA words', () => {
+    const out = plan(pod({ hostNetwork: true }));
+    expect(out.actions).toHaveLength(1);
+    expect((out.actions[0] as Extract<Action, { op: 'tenant-event' }>).event).toMatchObject({
+      type: 'Warning',
+      reason: 'PolicyViolation',
+      message: 'violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+      involvedObject: { kind: 'Pod', name: 'web' },
+    });
+    // An explicit allow in the policy lets it through.
+    expect(plan(pod({ hostNetwork: true }), policyWith((p) => (p.podSecurity.allow = new Set(['hostNetwork'])))).actions.map((a) => a.op)).toEqual(['create-super']);
+  });
+
+  it('keeps a forged reserved label out of the super pod without refusing it', () => {
+    const forged = pod({}, { metadata: { labels: { 'tenantry.io/tenant': 'globex', app: 'web' } } as KubeObject['metadata'] });
+    const a = plan(forged).actions[0] as Extract<Action, { op: 'create-super' }>;
+    expect(a.op).toBe('create-super');
+    expect(a.object.metadata?.labels).toMatchObject({ 'tenantry.io/tenant': 'acme', app: 'web' });
+  });
+
+  it('leaves an existing copy alone when the policy tightened since (no update, no deletion)', () => {
+    const p = pod({ hostNetwork: true });
+    const loose = policyWith((x) => (x.podSecurity.allow = new Set(['hostNetwork'])));
+    const copy = superCopy(pods, context(world({ pods: [p] }), TENANT, 'kata', NOW, loose), p, { status: { phase: 'Pending', qosClass: 'BestEffort' } });
+    const tight = planSync(pods, context(world({ pods: [p] }, { pods: [copy] })), 'default', 'web');
+    expect(tight.actions.filter((a) => a.op.endsWith('-super'))).toEqual([]);
   });
 });

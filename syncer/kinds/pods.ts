@@ -1,6 +1,9 @@
 // Pods: the kind the rest exists for.
 // Down (toSuper):
-// - runtimeClassName is the tenant's class (Kata), whatever the tenant wrote;
+// - checked against the tenant's policy first (policy/sandbox.ts): a pod
+//   breaking it is not created, and gets a PolicyViolation Warning;
+// - runtimeClassName is the tenant's if the policy allows it, else the
+//   policy's default (Kata); the node pool's selector is forced on;
 // - nodeName: cleared; when it names one of the tenant's virtual nodes the
 //   pod is pinned there by node affinity (the super scheduler still checks
 //   taints and room); any other value is refused with a Warning;
@@ -20,6 +23,7 @@
 // A pod that ran and whose super copy vanished out of band shows as Failed
 // (Evicted) in the tenant.
 
+import { checkObject } from '../../policy/sandbox.js';
 import { LABEL_VIRTUAL_NODE } from '../mapping.js';
 import { CORE, asArr, asObj, clone, isDeleting, objs, semanticEqual, str, uidOf, type KubeObject, type Obj } from '../types.js';
 import type { Action, Deferral, Key, KindSync, Refusal, SyncContext } from '../engine/kind.js';
@@ -154,7 +158,11 @@ export function podToSuper(pod: KubeObject, ctx: SyncContext): KubeObject | Refu
     }
     pinToNode(spec, nodeName);
   }
-  spec.runtimeClassName = ctx.runtimeClass;
+  const wanted = str(spec.runtimeClassName);
+  spec.runtimeClassName = wanted && ctx.policy.runtimeClasses.allowed.includes(wanted) ? wanted : ctx.policy.runtimeClasses.default;
+  // The pool's labels win over the tenant's (the policy check refused contradicting ones already).
+  const pool = ctx.policy.nodePool.nodeSelector;
+  if (Object.keys(pool).length > 0) spec.nodeSelector = { ...(asObj(spec.nodeSelector) ?? {}), ...pool };
   spec.serviceAccountName = 'default';
   delete spec.serviceAccount;
   spec.automountServiceAccountToken = false;
@@ -232,6 +240,27 @@ export function tenantPodStatus(superPod: KubeObject, tenantPod: KubeObject): Ob
   return status;
 }
 
+/**
+ * How long the status of a pod just bound on the super cluster is held back. Its kubelet reports
+ * it started moments later, and one tenant status write carrying scheduled and running replaces
+ * two (of the syncer's upward writes per pod, this one was pure overhead; the tenant sees the node
+ * at once through the binding). lastTransitionTime has second precision, so the hold lasts
+ * between 1 and 2 s; after it the scheduled status is written anyway (a slow image pull shows).
+ */
+export const SCHEDULED_STATUS_HOLD_MS = 2000;
+
+/** Ms the status write may still wait: the super pod is bound and no container has been reported yet. */
+function holdScheduledStatus(superPod: KubeObject, tenantPod: KubeObject, now: number): number {
+  const st = statusOf(superPod);
+  if (st.phase !== 'Pending' || !str(specOf(superPod).nodeName) || st.containerStatuses !== undefined || st.initContainerStatuses !== undefined) return 0;
+  // Only a tenant pod that never ran: anything it shows now stays true until then.
+  if (ran(tenantPod) || terminal(tenantPod)) return 0;
+  const scheduled = objs(st.conditions).find((c) => c.type === 'PodScheduled' && c.status === 'True');
+  const since = Date.parse(str(scheduled?.lastTransitionTime));
+  if (!Number.isFinite(since)) return 0;
+  return Math.max(0, since + SCHEDULED_STATUS_HOLD_MS - now);
+}
+
 function ran(pod: KubeObject): boolean {
   const st = statusOf(pod);
   return !!str(st.startTime) || !!str(st.hostIP) || !!str(st.podIP) || st.phase === 'Running';
@@ -274,6 +303,8 @@ export const pods: KindSync = {
   ref: POD,
   fields: ['spec'],
   toSuper: podToSuper,
+  // nodeName is checked against the tenant's usable virtual nodes (the same test pinning uses).
+  check: (pod, ctx) => checkObject(ctx.policy, '', 'pods', pod, { virtualNodes: { has: (n) => isUsableVirtualNode(ctx, n) } }),
   equal: podsEqual,
   merge: podsMerge,
 
@@ -306,21 +337,24 @@ export const pods: KindSync = {
     return undefined;
   },
 
-  backToTenant(superPod, tenantPod) {
+  backToTenant(superPod, tenantPod, ctx) {
     const actions: Action[] = [];
     const needs: Key[] = [];
     const ns = tenantPod.metadata?.namespace ?? '';
     const name = tenantPod.metadata?.name ?? '';
     // Status first: it is written against the pod's resourceVersion, which a binding would move.
     const status = tenantPodStatus(superPod, tenantPod);
+    let requeueAfterMs: number | undefined;
     if (superPod.status !== undefined && !semanticEqual(status, tenantPod.status)) {
-      actions.push({ op: 'update-tenant', ref: POD, object: { ...clone(tenantPod), status }, subresource: 'status' });
+      const hold = isDeleting(tenantPod) ? 0 : holdScheduledStatus(superPod, tenantPod, ctx.now());
+      if (hold > 0) requeueAfterMs = hold;
+      else actions.push({ op: 'update-tenant', ref: POD, object: { ...clone(tenantPod), status }, subresource: 'status' });
     }
     const node = str(specOf(superPod).nodeName);
     if (node && !str(specOf(tenantPod).nodeName) && !isDeleting(tenantPod)) {
       needs.push({ kind: 'vnodes', namespace: '', name: node });
       actions.push({ op: 'bind-tenant', namespace: ns, name, uid: uidOf(tenantPod), node });
     }
-    return { needs, actions };
+    return { needs, actions, requeueAfterMs };
   },
 };

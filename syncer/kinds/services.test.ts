@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSync } from '../engine/reconciler.js';
-import { context, obj, superCopy, world } from '../engine/testkit.js';
+import { TENANT, context, obj, superCopy, world } from '../engine/testkit.js';
+import { defaultPolicy } from '../../policy/types.js';
 import type { Action } from '../engine/kind.js';
 import { services } from './services.js';
 
@@ -9,11 +10,26 @@ const svc = (spec: Record<string, unknown>) => obj('Service', 'default', 'web', 
 describe('services', () => {
   it('lets the super allocate: no cluster IPs, node ports or external IPs go down; headless stays headless', () => {
     const s = svc({ clusterIP: '10.1.1.1', clusterIPs: ['10.1.1.1'], ipFamilies: ['IPv4'], externalIPs: ['1.2.3.4'], type: 'NodePort', ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }] });
-    const a = planSync(services, context(world({ services: [s] })), 'default', 'web').actions[0] as Extract<Action, { op: 'create-super' }>;
+    // Even a tenant allowed externalIPs by its policy gets none in the super cluster (CVE-2020-8554).
+    const loose = defaultPolicy(TENANT.name);
+    loose.podSecurity.allow = new Set(['externalIPs']);
+    const a = planSync(services, context(world({ services: [s] }), TENANT, 'kata', undefined, loose), 'default', 'web').actions[0] as Extract<Action, { op: 'create-super' }>;
     expect(a.object.spec).toEqual({ type: 'NodePort', sessionAffinity: 'None', ports: [{ port: 80, protocol: 'TCP' }] });
     const h = svc({ clusterIP: 'None', clusterIPs: ['None'], ports: [{ port: 5432 }] });
     const b = planSync(services, context(world({ services: [h] })), 'default', 'web').actions[0] as Extract<Action, { op: 'create-super' }>;
     expect(b.object.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+  });
+
+  it('refuses a service with externalIPs under the default policy, with a Warning on it', () => {
+    const s = svc({ externalIPs: ['203.0.113.9'], ports: [{ port: 80 }] });
+    const plan = planSync(services, context(world({ services: [s] })), 'default', 'web');
+    expect(plan.actions.map((a) => a.op)).toEqual(['tenant-event']);
+    expect((plan.actions[0] as Extract<Action, { op: 'tenant-event' }>).event).toMatchObject({
+      type: 'Warning',
+      reason: 'PolicyViolation',
+      message: 'violates tenant policy (built-in defaults): service externalIPs are not allowed (spec.externalIPs 203.0.113.9)',
+      involvedObject: { kind: 'Service', name: 'web' },
+    });
   });
 
   it('writes the super cluster IP and node ports back once, and nothing after', () => {

@@ -36,7 +36,7 @@ import { createEventRecorder } from './events.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, truncateHistory } from './history.js';
 import type { WorkloadControllerOptions } from './replicaset.js';
 import type { Controller, ReconcileResult } from './runtime.js';
-import { ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
+import { OwnerCache, ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
 
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
@@ -398,10 +398,8 @@ export function daemonSetController(registry: Registry, store: ResourceStore, op
     await createOn(ds, toCreate.slice(0, room).filter((n) => nodes.some((x) => x.metadata?.name === n)), hash);
   }
 
-  const dsMatching = async (pod: StoredObject): Promise<string[]> => {
-    const list = await store.list(dsInfo(), pod.metadata.namespace);
-    return list.items.filter((d) => selectorMatches(spec(d).selector, pod.metadata.labels ?? {})).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
-  };
+  const owners = new OwnerCache();
+  const dsMatching = (pod: StoredObject): string[] => owners.matching(pod.metadata.namespace, (d) => selectorMatches(spec(d).selector, pod.metadata.labels ?? {}));
 
   return {
     name: 'daemonset',
@@ -410,7 +408,7 @@ export function daemonSetController(registry: Registry, store: ResourceStore, op
         for (const d of (await store.list(dsInfo(), undefined)).items) enqueue(`${d.metadata.namespace}/${d.metadata.name}`);
       };
       return watchMany([
-        watchAll(store, dsInfo(), selfMapper(enqueue)),
+        watchAll(store, dsInfo(), owners.feed(selfMapper(enqueue))),
         watchAll(store, podsInfo(), ownerMapper({ ownerKind: 'DaemonSet', ownerGroup: 'apps', enqueue, orphanOwners: dsMatching })),
         // Any node change can change where daemons run.
         watchAll(store, nodesInfo(), () => void allDaemonSets().catch(() => undefined)),

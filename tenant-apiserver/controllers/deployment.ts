@@ -63,7 +63,7 @@ import { createEventRecorder } from './events.js';
 import { podTemplateHash } from './hash.js';
 import { omitZero, type WorkloadControllerOptions } from './replicaset.js';
 import type { Controller, ReconcileResult } from './runtime.js';
-import { ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
+import { OwnerCache, ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
 
 const MAX_INT32 = 2147483647;
 const CONFLICT_REQUEUE_MS = 20;
@@ -403,19 +403,16 @@ export function deploymentController(registry: Registry, store: ResourceStore, o
     return s.rolloutRolling(rsList);
   }
 
-  const deploymentsMatching = async (rs: StoredObject): Promise<string[]> => {
-    const list = await store.list(dInfo(), rs.metadata.namespace);
-    return list.items
-      .filter((d) => !selectorEmpty(spec(d).selector) && selectorMatches(spec(d).selector, rs.metadata.labels ?? {}))
-      .map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
-  };
+  const owners = new OwnerCache();
+  const deploymentsMatching = (rs: StoredObject): string[] =>
+    owners.matching(rs.metadata.namespace, (d) => !selectorEmpty(spec(d).selector) && selectorMatches(spec(d).selector, rs.metadata.labels ?? {}));
 
   return {
     name: 'deployment',
     async start(enqueue) {
       const rsEvents = ownerMapper({ ownerKind: 'Deployment', ownerGroup: 'apps', enqueue, orphanOwners: deploymentsMatching });
       return watchMany([
-        watchAll(store, dInfo(), selfMapper(enqueue)),
+        watchAll(store, dInfo(), owners.feed(selfMapper(enqueue))),
         watchAll(store, rsInfo(), rsEvents),
         // A Recreate rollout waits for old pods to go: their deletion requeues the Deployment.
         watchAll(store, podsInfo(), (type, pod) => {

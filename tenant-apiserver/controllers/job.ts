@@ -56,7 +56,7 @@ import {
 import { rankPodsForDeletion } from './pod-ranking.js';
 import { BURST_REPLICAS, type WorkloadControllerOptions } from './replicaset.js';
 import type { Controller, ReconcileResult } from './runtime.js';
-import { ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
+import { OwnerCache, ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
 
 interface Uncounted {
   succeeded: Set<string>;
@@ -447,17 +447,15 @@ export function jobController(registry: Registry, store: ResourceStore, opts: Wo
     return requeueMs !== undefined ? { requeueAfterMs: requeueMs } : undefined;
   }
 
-  const jobsMatching = async (pod: StoredObject): Promise<string[]> => {
-    const list = await store.list(jobsInfo(), pod.metadata.namespace);
-    return list.items.filter((j) => selectorMatches(spec(j).selector, pod.metadata.labels ?? {})).map((j) => `${j.metadata.namespace}/${j.metadata.name}`);
-  };
+  const owners = new OwnerCache();
+  const jobsMatching = (pod: StoredObject): string[] => owners.matching(pod.metadata.namespace, (j) => selectorMatches(spec(j).selector, pod.metadata.labels ?? {}));
 
   return {
     name: 'job',
     async start(enqueue) {
       const pods = ownerMapper({ ownerKind: 'Job', ownerGroup: 'batch', enqueue, orphanOwners: jobsMatching });
       return watchMany([
-        watchAll(store, jobsInfo(), selfMapper(enqueue)),
+        watchAll(store, jobsInfo(), owners.feed(selfMapper(enqueue))),
         watchAll(store, podsInfo(), (type, pod) => {
           pods(type, pod);
           // A tracked pod nobody controls any more still needs its finalizer removed.

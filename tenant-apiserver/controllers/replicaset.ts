@@ -36,7 +36,7 @@ import {
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { rankPodsForDeletion } from './pod-ranking.js';
 import type { Controller } from './runtime.js';
-import { ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
+import { OwnerCache, ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
 
 /** kube's burstReplicas: at most this many creates or deletes per sync. */
 export const BURST_REPLICAS = 500;
@@ -128,10 +128,8 @@ export function replicaSetController(registry: Registry, store: ResourceStore, k
   const ownInfo = (): ResourceInfo => resource(registry, f.group, f.version, f.resource);
   const podsInfo = (): ResourceInfo => resource(registry, '', 'v1', 'pods');
 
-  const ownersMatching = async (pod: StoredObject): Promise<string[]> => {
-    const list = await store.list(ownInfo(), pod.metadata.namespace);
-    return list.items.filter((o) => f.matches(o, pod.metadata.labels)).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
-  };
+  const owners = new OwnerCache();
+  const ownersMatching = (pod: StoredObject): string[] => owners.matching(pod.metadata.namespace, (o) => f.matches(o, pod.metadata.labels));
 
   async function createPods(rs: StoredObject, count: number): Promise<Error | undefined> {
     const ref = controllerRef(rs);
@@ -179,7 +177,7 @@ export function replicaSetController(registry: Registry, store: ResourceStore, k
     name: f.name,
     async start(enqueue) {
       return watchMany([
-        watchAll(store, ownInfo(), selfMapper(enqueue)),
+        watchAll(store, ownInfo(), owners.feed(selfMapper(enqueue))),
         watchAll(store, podsInfo(), ownerMapper({ ownerKind: f.kind, ownerGroup: f.group, enqueue, orphanOwners: ownersMatching })),
       ]);
     },

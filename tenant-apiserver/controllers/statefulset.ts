@@ -38,7 +38,7 @@ import { createEventRecorder } from './events.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, templateOfRevision, truncateHistory } from './history.js';
 import type { WorkloadControllerOptions } from './replicaset.js';
 import type { Controller, ReconcileResult } from './runtime.js';
-import { ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
+import { OwnerCache, ownerMapper, selfMapper, watchAll, watchMany } from './watch.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
@@ -318,18 +318,15 @@ export function statefulSetController(registry: Registry, store: ResourceStore, 
     }
   }
 
-  const setsMatching = async (pod: StoredObject): Promise<string[]> => {
-    const list = await store.list(setsInfo(), pod.metadata.namespace);
-    return list.items
-      .filter((s) => selectorMatches(spec(s).selector, pod.metadata.labels ?? {}) && ordinalOf(s.metadata.name, pod.metadata.name) !== undefined)
-      .map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
-  };
+  const owners = new OwnerCache();
+  const setsMatching = (pod: StoredObject): string[] =>
+    owners.matching(pod.metadata.namespace, (s) => selectorMatches(spec(s).selector, pod.metadata.labels ?? {}) && ordinalOf(s.metadata.name, pod.metadata.name) !== undefined);
 
   return {
     name: 'statefulset',
     async start(enqueue) {
       return watchMany([
-        watchAll(store, setsInfo(), selfMapper(enqueue)),
+        watchAll(store, setsInfo(), owners.feed(selfMapper(enqueue))),
         watchAll(store, podsInfo(), ownerMapper({ ownerKind: 'StatefulSet', ownerGroup: 'apps', enqueue, orphanOwners: setsMatching })),
       ]);
     },

@@ -61,3 +61,35 @@ export function ownerMapper(opts: OwnerMapperOptions): (type: WatchEventType, ob
 export function selfMapper(enqueue: (key: string) => void): (type: WatchEventType, obj: KubeObject) => void {
   return (_t, obj) => enqueue(keyOf(obj));
 }
+
+/**
+ * The owner kind's objects by namespace, kept from the controller's own watch
+ * of them: finding adoption candidates for an orphan is then a map lookup,
+ * not a storage list on every dependent's event (every pod create).
+ */
+export class OwnerCache {
+  private readonly byNamespace = new Map<string, Map<string, StoredObject>>();
+
+  /** Wraps a watch handler so the cache sees every event first. */
+  feed(next: (type: WatchEventType, obj: StoredObject) => void): (type: WatchEventType, obj: StoredObject) => void {
+    return (type, obj) => {
+      const ns = obj.metadata.namespace ?? '';
+      let m = this.byNamespace.get(ns);
+      if (type === 'DELETED') {
+        m?.delete(obj.metadata.name);
+        if (m && m.size === 0) this.byNamespace.delete(ns);
+      } else {
+        if (!m) this.byNamespace.set(ns, (m = new Map()));
+        m.set(obj.metadata.name, obj);
+      }
+      next(type, obj);
+    };
+  }
+
+  /** Keys (`ns/name`) of the namespace's owners that `matches` accepts. */
+  matching(namespace: string | undefined, matches: (owner: StoredObject) => boolean): string[] {
+    const out: string[] = [];
+    for (const o of this.byNamespace.get(namespace ?? '')?.values() ?? []) if (matches(o)) out.push(`${o.metadata.namespace}/${o.metadata.name}`);
+    return out;
+  }
+}

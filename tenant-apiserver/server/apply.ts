@@ -3,7 +3,7 @@
 // file is the HTTP side: options, create-vs-update, and retries when a racing
 // writer creates or deletes the object between our read and our write.
 
-import YAML from 'yaml';
+import { yaml } from '../../lib/lazy.js';
 import { ApiError, badRequest, notFound } from '../api/errors.js';
 import type { ResourceInfo } from '../api/registry.js';
 import { applyServerSide, validateApplyBody, type SsaContext } from '../api/ssa/ssa.js';
@@ -51,7 +51,7 @@ export async function serveApply(
   const force = forceParam === 'true' || forceParam === '1';
   let applied: unknown;
   try {
-    applied = YAML.parse(raw, { uniqueKeys: true });
+    applied = yaml().parse(raw, { uniqueKeys: true });
   } catch (e) {
     throw badRequest(`error decoding YAML: ${(e as Error).message}`);
   }

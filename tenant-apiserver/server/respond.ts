@@ -2,12 +2,12 @@
 // PartialObjectMetadata transformations.
 
 import type { ServerResponse } from 'node:http';
-import YAML from 'yaml';
+import { yaml } from '../../lib/lazy.js';
 import { ApiError, internalError } from '../api/errors.js';
 import type { OutputFormat } from './negotiate.js';
 
 export function serialize(obj: unknown, format: Pick<OutputFormat, 'mediaType' | 'pretty'>): string {
-  if (format.mediaType === 'application/yaml') return YAML.stringify(obj, { aliasDuplicateObjects: false });
+  if (format.mediaType === 'application/yaml') return yaml().stringify(obj, { aliasDuplicateObjects: false });
   return format.pretty ? JSON.stringify(obj, null, 2) + '\n' : JSON.stringify(obj);
 }
 

@@ -131,7 +131,8 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
       return;
     }
     if (p === '/metrics') {
-      sendRaw(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+      const m = await deps.metrics.exposition();
+      sendRaw(res, 200, m.contentType, m.text);
       return;
     }
     if (p === '/api' || p === '/apis') {

@@ -17,7 +17,8 @@
 // for keys finds duplicates. Go's error text is computed only after
 // JSON.parse has already failed.
 
-import { parseAllDocuments, isMap, isSeq, isScalar, isPair, LineCounter, type Node as YamlNode, type YAMLError } from 'yaml';
+import type { LineCounter, Node as YamlNode, YAMLError } from 'yaml';
+import { yaml } from '../../../lib/lazy.js';
 import { badRequest } from '../errors.js';
 import { goEscapeRune, goQuote } from '../goquote.js';
 
@@ -493,17 +494,18 @@ function isYamlMediaType(contentType: string): boolean {
 
 
 function yamlKeyText(key: unknown): string {
-  if (isScalar(key)) return String(key.value);
+  if (yaml().isScalar(key)) return String(key.value);
   return String(key);
 }
 
 /** goyaml prints the key with %#v: strings quoted, booleans and numbers bare. */
 function yamlKeyShown(key: unknown): string {
-  const v = isScalar(key) ? key.value : key;
+  const v = yaml().isScalar(key) ? key.value : key;
   return typeof v === 'string' ? goQuote(v) : String(v);
 }
 
 function collectYamlDuplicates(node: YamlNode | null | undefined, path: string, lc: LineCounter, paths: string[], lines: string[]): void {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     const seen = new Set<string>();
     for (const pair of node.items) {
@@ -538,6 +540,7 @@ function yamlErrorText(err: YAMLError): string {
  * strict message.
  */
 export function parseYamlStrict(text: string, opts: ParseBodyOptions = {}): DecodedBody {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lc = new LineCounter();
   const fail = (cause: string): never => {
     throw badRequest(opts.expectKind ? unrecognizedObjectMessage(opts.expectKind, cause, text) : cause);

@@ -3,6 +3,7 @@
 // fields and patch metadata), paths and shared parameters (for /openapi/v2 and
 // the per-group-version /openapi/v3 documents).
 
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,4 +175,84 @@ export async function loadOpenApiV2(path?: string): Promise<OpenApiV2> {
     throw new Error(`${file}: not a Swagger 2.0 document with paths and definitions`);
   }
   return doc as unknown as OpenApiV2;
+}
+
+/**
+ * What the registry needs from the document: per path, each operation's action
+ * and group-version-kind; per definition, its group-version-kinds. ~1% of the
+ * document's size, so start-up reads this and leaves the full spec unparsed.
+ */
+export interface OpenApiIndex {
+  /** Size in bytes of the document this index was derived from (a cheap staleness check). */
+  sourceBytes: number;
+  paths: Record<string, Record<string, Pick<Operation, 'x-kubernetes-action' | 'x-kubernetes-group-version-kind'>>>;
+  definitions: Record<string, { 'x-kubernetes-group-version-kind': GroupVersionKind[] }>;
+}
+
+/** Derives the index (deterministically: same document, same bytes). */
+export function buildOpenApiIndex(spec: OpenApiV2, sourceBytes: number): OpenApiIndex {
+  const paths: OpenApiIndex['paths'] = {};
+  for (const [p, item] of Object.entries(spec.paths)) {
+    const ops: OpenApiIndex['paths'][string] = {};
+    // Document order: the registry lists subresource verbs in the order it meets them.
+    for (const m of Object.keys(item).filter((k): k is HttpMethod => (HTTP_METHODS as readonly string[]).includes(k))) {
+      const op = item[m];
+      if (!op?.['x-kubernetes-action'] && !op?.['x-kubernetes-group-version-kind']) continue;
+      ops[m] = { 'x-kubernetes-action': op['x-kubernetes-action'], 'x-kubernetes-group-version-kind': op['x-kubernetes-group-version-kind'] };
+    }
+    if (Object.keys(ops).length > 0) paths[p] = ops;
+  }
+  const definitions: OpenApiIndex['definitions'] = {};
+  for (const [name, def] of Object.entries(spec.definitions)) {
+    const gvks = def['x-kubernetes-group-version-kind'];
+    if (gvks) definitions[name] = { 'x-kubernetes-group-version-kind': gvks };
+  }
+  return { sourceBytes, paths, definitions };
+}
+
+/** The vendored spec's index, checked in next to it (spec-index.test.ts keeps it current). */
+export const INDEX_RELATIVE = join('third_party', 'kubernetes-api', 'openapi-v2.index.json');
+
+/**
+ * The OpenAPI document for a server: the small index now, the full document
+ * (~40 ms to parse, ~9 MB of heap) only when something first reads `spec`'s
+ * paths, definitions or parameters — field validation, patches, /openapi
+ * requests, CRDs. A server that has started and idles never parses it.
+ */
+export async function loadOpenApi(): Promise<{ index: OpenApiIndex; spec: OpenApiV2 }> {
+  const file = await defaultSpecPath();
+  const indexFile = join(dirname(dirname(dirname(file))), INDEX_RELATIVE);
+  const [index, size] = await Promise.all([readFile(indexFile, 'utf8').then((t) => JSON.parse(t) as OpenApiIndex), stat(file).then((s) => s.size)]);
+  if (index.sourceBytes !== size) throw new Error(`${indexFile} is stale (derived from a ${index.sourceBytes}-byte document, ${file} has ${size}): regenerate it`);
+  let full: OpenApiV2 | undefined;
+  const load = (): OpenApiV2 => {
+    if (full) return full;
+    const doc: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!isRecord(doc) || doc.swagger !== '2.0' || !isRecord(doc.paths) || !isRecord(doc.definitions)) {
+      throw new Error(`${file}: not a Swagger 2.0 document with paths and definitions`);
+    }
+    return (full = doc as unknown as OpenApiV2);
+  };
+  const spec: OpenApiV2 = {
+    swagger: '2.0',
+    get info() {
+      return load().info;
+    },
+    get paths() {
+      return load().paths;
+    },
+    get definitions() {
+      return load().definitions;
+    },
+    get parameters() {
+      return load().parameters;
+    },
+    get securityDefinitions() {
+      return load().securityDefinitions;
+    },
+    get security() {
+      return load().security;
+    },
+  };
+  return { index, spec };
 }

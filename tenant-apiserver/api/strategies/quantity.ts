@@ -34,8 +34,26 @@ function pow10(n: number): bigint {
   return 10n ** BigInt(n);
 }
 
-/** Parse a quantity; accepts the JSON number form too (`cpu: 1`). Throws QuantityError. */
+/**
+ * The same few spellings (`100m`, `64Mi`, `1`) are parsed on every pod write by
+ * validation, defaults and quota; parsed values are immutable, so they are
+ * shared. Bounded: cleared when full rather than tracking recency.
+ */
+const PARSED = new Map<string, Quantity>();
+const PARSED_MAX = 4096;
+
+/** Parse a quantity; accepts the JSON number form too (`cpu: 1`). Throws QuantityError. The result is frozen (shared). */
 export function parseQuantity(input: string | number): Quantity {
+  const key = typeof input === 'number' ? `#${input}` : input;
+  const hit = PARSED.get(key);
+  if (hit) return hit;
+  const q = Object.freeze(parseQuantityUncached(input));
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(key, q);
+  return q;
+}
+
+function parseQuantityUncached(input: string | number): Quantity {
   const s = typeof input === 'number' ? numberToString(input) : input.trim();
   if (s === '') throw new QuantityError(QUANTITY_FORMAT_ERROR);
   const m = SPLIT.exec(s);
