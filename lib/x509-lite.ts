@@ -11,14 +11,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { writeFileAtomic } from './kubeconfig.js';
 
-export interface FreshPki {
+/** A tenant control plane's PKI as files in `<dir>` (the same shape whichever code issued it). */
+export interface FreshPki extends IssuedPki {
   dir: string;
-  caPem: string;
-  caKeyPem: string;
-  serverCertPem: string;
-  serverKeyPem: string;
-  adminCertPem: string;
-  adminKeyPem: string;
 }
 
 const FILES = ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key'] as const;

@@ -79,6 +79,9 @@ describe('scheduling and the kubelet', () => {
   it('binds with PodScheduled in the same write, runs pods with unique IPs, and spreads them', async () => {
     cluster = await startTestCluster({ nodes: 3, podStartDelayMs: 50 });
     const c = cluster;
+    // Every node registered first: binds go on in the background, so pods made at once are all
+    // placed before a node registering late could take any.
+    await waitFor(async () => ((await c.store.list(c.res.nodes, undefined)).items.length === 3 ? true : undefined));
     const seen: StoredObject[] = [];
     const w = await c.store.watch(c.res.pods, 'default', { resourceVersion: '0' }, (_t, p) => seen.push(p));
     await Promise.all(Array.from({ length: 9 }, (_, i) => c.create('pods', 'default', podBody(`p${i}`))));
@@ -92,8 +95,12 @@ describe('scheduling and the kubelet', () => {
     const perNode = new Map<string, number>();
     for (const p of pods) perNode.set(nodeOf(p)!, (perNode.get(nodeOf(p)!) ?? 0) + 1);
     expect([...perNode.values()]).toEqual([3, 3, 3]);
-    const events = (await c.store.list(c.res.events, 'default')).items.filter((e) => (e.involvedObject as { name: string }).name === 'p0');
-    expect(events.map((e) => e.reason).sort()).toEqual(['Created', 'Pulled', 'Scheduled', 'Started']);
+    // Events are recorded asynchronously (as kube's recorder does): they may land just after Running.
+    const reasons = await waitFor(async () => {
+      const events = (await c.store.list(c.res.events, 'default')).items.filter((e) => (e.involvedObject as { name: string }).name === 'p0');
+      return events.length >= 4 ? events.map((e) => e.reason).sort() : undefined;
+    });
+    expect(reasons).toEqual(['Created', 'Pulled', 'Scheduled', 'Started']);
   });
 
   it('keeps an unschedulable pod Pending with kube\'s reasons and schedules it once a node fits', async () => {

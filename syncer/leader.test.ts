@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../tenant-apiserver/apiserver.js';
 import { writeUserKubeconfig } from '../tenant-apiserver/user-kubeconfig.js';
 import { startSuperCluster, type SuperCluster } from '../local-cluster/super.js';
+import { waitFor } from '../local-cluster/testkit.js';
 import { createKubeClient, type KubeClient } from './client.js';
 import { LEASES, LeaderElector, NotLeaderError, fenceWrites, leaderElectionOptions, type LeaderElectionOptions } from './leader.js';
 import { superNamespace, LABEL_TENANT } from './mapping.js';
@@ -35,18 +36,12 @@ async function clientFor(name: string, kubeconfig: string, opts: { server?: stri
   return createKubeClient(name, kc, { timeoutMs: opts.timeoutMs });
 }
 
+/** testkit's waitFor, naming what was waited for when it times out. */
 async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} not met in ${ms} ms${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    return (await waitFor(fn as () => Promise<T | undefined> | T | undefined, ms)) as T;
+  } catch (e) {
+    throw new Error(`${what} not met in ${ms} ms: ${String(e)}`);
   }
 }
 

@@ -129,9 +129,12 @@ describe('syncer leader election (processes)', () => {
     standby = leader === 'replica-a' ? 'replica-b' : 'replica-a';
     await createPod('before');
     await runningInTenant(['before']);
-    const ready = await fetch(`${replicas.get(standby)!.metrics}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.text()).toContain(`standby\nidentity: ${standby}\nleader: ${leader}\nleading: false`);
+    // The standby learns the holder at its next lease poll, which a quick start can beat.
+    await eventually(async () => {
+      const ready = await fetch(`${replicas.get(standby)!.metrics}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.text()).toContain(`standby\nidentity: ${standby}\nleader: ${leader}\nleading: false`);
+    }, 10_000, 100);
     expect(await (await fetch(`${replicas.get(leader)!.metrics}/metrics`)).text()).toMatch(/^tenantry_syncer_leader 1$/m);
     expect(await (await fetch(`${replicas.get(standby)!.metrics}/metrics`)).text()).toMatch(/^tenantry_syncer_leader 0$/m);
     expect(await writes(replicas.get(leader)!.metrics)).toBeGreaterThan(0);

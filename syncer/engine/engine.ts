@@ -92,11 +92,14 @@ export class SyncEngine {
 
   constructor(private readonly opts: EngineOptions) {
     this.log = opts.log;
-    // Some workers are always left for new tenant objects, and event copies use a quarter at most.
+    // Some workers are always left for new tenant objects, a quarter for statuses even during a
+    // burst of creates (they go to other servers than the creates; strict priority left every
+    // status waiting until the burst was over), and event copies use a quarter at most.
     const reserve = Math.max(1, Math.floor(opts.workers / 8));
+    const quarter = Math.max(1, Math.floor(opts.workers / 4));
     this.queue = new FairQueue({
       onDepth: (tenant, depth) => opts.metrics.queueDepth.set({ tenant }, depth),
-      laneLimits: [Infinity, Math.max(1, opts.workers - reserve), Math.max(1, Math.floor(opts.workers / 4))],
+      laneLimits: [Math.max(1, opts.workers - quarter), Math.max(1, opts.workers - reserve), quarter],
     });
     this.superSynced = new Promise((r) => (this.markSuperSynced = r));
     this.policies = new TenantPolicies(opts.policy, opts.runtimeClass);
@@ -478,7 +481,10 @@ export class SyncEngine {
             }
           }
         }
-        if (a.source) this.copiedEvents.set(dedupe, a.source.resourceVersion);
+        if (a.source) {
+          this.copiedEvents.set(dedupe, a.source.resourceVersion);
+          this.superInformers.get('events')?.dropContent(a.source.namespace, a.source.name, a.source.resourceVersion);
+        }
         return;
       }
       case 'conflict':
@@ -568,8 +574,9 @@ export class SyncEngine {
       rt.log.debug({ key: s, actions: plan.actions.map((a) => a.op) }, 'patrol found drift');
       this.queue.add(rt.name, s);
     }
-    const relisted = await this.checkCaches(rt, tenantLists, superLists, opts.settleMs ?? 1500);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { relisted, waitedS } = await this.checkCaches(rt, tenantLists, superLists, opts.settleMs ?? 1500);
+    // The scan's own time: the deliberate pause before suspect cache entries are looked at again is idle.
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9 - waitedS;
     this.opts.metrics.patrolSeconds.observe({ tenant: rt.name }, seconds);
     if (drift > 0 || relisted.length > 0) rt.log.info({ drift, relisted, seconds }, 'patrol queued drifted objects');
     return { tenant: rt.name, drift, relisted };
@@ -581,7 +588,7 @@ export class SyncEngine {
    * that remains, where the server still says what the list said, means the
    * cache missed an event: that informer is rebuilt from a fresh list.
    */
-  private async checkCaches(rt: TenantRuntime, tenantLists: Record<string, KubeObject[]>, superLists: Record<string, KubeObject[]>, settleMs: number): Promise<string[]> {
+  private async checkCaches(rt: TenantRuntime, tenantLists: Record<string, KubeObject[]>, superLists: Record<string, KubeObject[]>, settleMs: number): Promise<{ relisted: string[]; waitedS: number }> {
     interface Suspect {
       informer: Informer;
       client: KubeClient;
@@ -612,8 +619,10 @@ export class SyncEngine {
       compare(rt.informers.get(p)!, rt.client, tenantLists[p]!, rt.informers.get(p)!.list(), all);
       compare(this.superInformers.get(p)!, this.opts.superClient, superLists[p]!.filter((o) => mine(o)), this.superInformers.get(p)!.byIndex(INDEX_TENANT, rt.name), mine);
     }
-    if (suspects.length === 0) return [];
+    if (suspects.length === 0) return { relisted: [], waitedS: 0 };
+    const pauseStarted = process.hrtime.bigint();
     await new Promise((r) => setTimeout(r, settleMs));
+    const waitedS = Number(process.hrtime.bigint() - pauseStarted) / 1e9;
     const stale = new Set<Informer>();
     let checked = 0;
     for (const s of suspects) {
@@ -633,7 +642,7 @@ export class SyncEngine {
       await inf.relist();
       names.push(inf.name);
     }
-    return names;
+    return { relisted: names, waitedS };
   }
 
   /** Super coordinates of a tenant object (for tools and tests). */

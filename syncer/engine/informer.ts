@@ -187,6 +187,19 @@ export class Informer {
     return this.lw.list(namespace) as KubeObject[];
   }
 
+  /**
+   * Drop the content of a cached object, keeping its metadata, when nothing will read it again at
+   * this version (super events, once copied: tens of thousands of them at 10,000 pods were a large
+   * share of the syncer's memory). A later version arrives whole, through the watch.
+   */
+  dropContent(namespace: string, name: string, resourceVersion: string): void {
+    const o = this.get(namespace, name) as Record<string, unknown> | undefined;
+    if (!o || (o.metadata as { resourceVersion?: string } | undefined)?.resourceVersion !== resourceVersion) return;
+    for (const k of Object.keys(o)) if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete o[k];
+    const meta = o.metadata as Record<string, unknown>;
+    for (const k of Object.keys(meta)) if (k !== 'name' && k !== 'namespace' && k !== 'uid' && k !== 'resourceVersion') delete meta[k];
+  }
+
   byIndex(index: string, value: string): KubeObject[] {
     const keys = this.indices.get(index)?.get(value);
     if (!keys) return [];

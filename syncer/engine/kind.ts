@@ -83,7 +83,7 @@ export type Action =
   | { op: 'delete-tenant'; ref: ResourceRef; namespace: string; name: string; uid: string; gracePeriodSeconds?: number; confirmAbsent?: Confirm; why: string }
   | { op: 'bind-tenant'; namespace: string; name: string; uid: string; node: string }
   /** Create (or refresh) an event in the tenant; `source` identifies what it copies, for de-duplication. */
-  | { op: 'tenant-event'; event: KubeObject; source?: { uid: string; resourceVersion: string } }
+  | { op: 'tenant-event'; event: KubeObject; source?: { uid: string; resourceVersion: string; namespace: string; name: string } }
   /** Nothing to write: a super object in the way is not this tenant's. */
   | { op: 'conflict'; message: string };
 

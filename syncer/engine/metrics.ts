@@ -28,7 +28,7 @@ export function createSyncerMetrics(registry: Registry): SyncerMetrics {
     writes: new Counter({ name: 'tenantry_syncer_writes_total', help: 'Writes the syncer made, by side, operation and kind', labelNames: ['side', 'op', 'kind'], registers }),
     patrolSeconds: new Histogram({
       name: 'tenantry_syncer_patrol_duration_seconds',
-      help: 'Duration of one patrol (full diff of a tenant against the super cluster)',
+      help: 'Duration of one patrol (full diff of a tenant against the super cluster), not counting the pause before suspect cache entries are looked at again',
       labelNames: ['tenant'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,

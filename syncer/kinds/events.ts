@@ -46,5 +46,5 @@ export function planEvent(ctx: SyncContext, tenantNamespace: string, name: strin
   if (!ev) return { needs: [], actions: [] };
   const event = tenantEvent(ctx, tenantNamespace, ev);
   if (!event) return { needs: [], actions: [] };
-  return { needs: [], actions: [{ op: 'tenant-event', event, source: { uid: uidOf(ev), resourceVersion: ev.metadata?.resourceVersion ?? '' } }] };
+  return { needs: [], actions: [{ op: 'tenant-event', event, source: { uid: uidOf(ev), resourceVersion: ev.metadata?.resourceVersion ?? '', namespace: ev.metadata?.namespace ?? '', name: ev.metadata?.name ?? '' } }] };
 }

@@ -13,6 +13,7 @@
 // generous for now because nothing rotates certificates yet; a serving cert
 // within 30 days of expiry is re-issued on start-up, which is the only rotation.
 
+import type { FreshPki } from '../../lib/x509-lite.js';
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { isIP } from 'node:net';
@@ -23,16 +24,8 @@ import { x509 } from './x509.js';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-export interface Pki {
-  /** Directory holding the files (`<dir>/pki`). */
-  dir: string;
-  caPem: string;
-  caKeyPem: string;
-  serverCertPem: string;
-  serverKeyPem: string;
-  adminCertPem: string;
-  adminKeyPem: string;
-}
+/** The files in `<dataDir>/pki`: the same shape the light issuer (lib/x509-lite.ts) writes. */
+export type Pki = FreshPki;
 
 export interface PkiOptions {
   /** Extra names/addresses for the serving certificate; IPs become IP SANs, everything else DNS SANs. */
