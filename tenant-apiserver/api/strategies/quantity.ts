@@ -30,8 +30,11 @@ const BINARY_BY_EXP = new Map(Object.entries(BINARY_SUFFIX).map(([k, v]) => [v, 
 // Anything finer than a nano-unit is rounded up (away from zero), as ParseQuantity does.
 const MIN_EXP10 = -9;
 
+/** Powers of ten up to 10^64, computed once: quota sums and comparisons align exponents on every pod write. */
+const POW10: bigint[] = Array.from({ length: 65 }, (_, i) => 10n ** BigInt(i));
+
 function pow10(n: number): bigint {
-  return 10n ** BigInt(n);
+  return POW10[n] ?? 10n ** BigInt(n);
 }
 
 /**
