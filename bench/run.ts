@@ -17,7 +17,7 @@ import { median } from './stats.js';
 import { bulkCreate, closedLoopCreates, cpuSeconds, pacedCreates, timeLists, watchFanout, type PacedResult } from './workloads.js';
 import { render, type Machine, type Results } from './report.js';
 import { formatProfile, summarizeProfile } from './profile.js';
-import { DEFAULT_SYNCER_BENCH, measureSyncer } from './syncer.js';
+import { DEFAULT_SYNCER_BENCH, benchPod, measureSyncer } from './syncer.js';
 import { measurePolicyOverhead } from './policy.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -223,26 +223,7 @@ async function commitMetrics(client: Client): Promise<{ commits: number; ops: nu
 }
 
 function pod(i: number): { path: string; body: unknown } {
-  const name = `pod-${String(i).padStart(5, '0')}`;
-  return {
-    path: '/api/v1/namespaces/default/pods',
-    body: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, labels: { app: 'bench', shard: String(i % 16) } },
-      spec: {
-        containers: [
-          {
-            name: 'app',
-            image: 'registry.example/bench/app:1.0',
-            ports: [{ containerPort: 8080, name: 'http' }],
-            env: [{ name: 'POD_INDEX', value: String(i) }],
-            resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-          },
-        ],
-      },
-    },
-  };
+  return { path: '/api/v1/namespaces/default/pods', body: benchPod(`pod-${String(i).padStart(5, '0')}`, i) };
 }
 
 async function measureList(r: Results): Promise<void> {

@@ -16,7 +16,8 @@
 // Allowing one by name in a policy file exempts it from the level's
 // equivalent checks (restricted volume types for hostPath, for instance).
 
-import { asArr, asObj, isObj, objs, str, type KubeObject, type Obj } from '../syncer/types.js';
+import { asArr, asObj, objs, str, type Obj } from '../tenant-apiserver/api/strategies/util.js';
+import { isObject as isObj, type KubeObject } from '../tenant-apiserver/api/types.js';
 import type { DeniedSetting, ResolvedPolicy, Violation } from './types.js';
 
 export interface PodCheckContext {

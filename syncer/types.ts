@@ -2,11 +2,13 @@
 // the wire): no class instances, no Date objects. These narrow the parts the
 // syncer touches; per-kind code reads the rest through small helpers.
 
-export type Obj = Record<string, unknown>;
-
-// The same narrowed object types the API server uses: one definition for both sides.
-import type { KubeObject } from '../tenant-apiserver/api/types.js';
+// The API server's object types and JSON narrowing helpers: one definition for both sides.
+import type { Obj } from '../tenant-apiserver/api/strategies/util.js';
+import { isObject as isObj, type KubeObject } from '../tenant-apiserver/api/types.js';
+export type { Obj } from '../tenant-apiserver/api/strategies/util.js';
 export type { ObjectMeta, KubeObject } from '../tenant-apiserver/api/types.js';
+export { asArr, asObj, objs, str } from '../tenant-apiserver/api/strategies/util.js';
+export { isObj };
 
 /** Where a resource lives in the API: enough to build its paths. */
 export interface ResourceRef {
@@ -15,27 +17,6 @@ export interface ResourceRef {
   plural: string;
   kind: string;
   namespaced: boolean;
-}
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function asObj(v: unknown): Obj | undefined {
-  return isObj(v) ? v : undefined;
-}
-
-export function asArr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/** Array elements that are objects. */
-export function objs(v: unknown): Obj[] {
-  return asArr(v).filter(isObj);
-}
-
-export function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
 }
 
 export function clone<T>(v: T): T {

@@ -13,7 +13,7 @@
 // generous for now because nothing rotates certificates yet; a serving cert
 // within 30 days of expiry is re-issued on start-up, which is the only rotation.
 
-import type { FreshPki } from '../../lib/x509-lite.js';
+import { servingNames, type FreshPki, type SanSet } from '../../lib/x509-lite.js';
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { isIP } from 'node:net';
@@ -157,27 +157,9 @@ function clientSubject(user: string, groups: string[]): x509.JsonName {
   return [...groups.map((g) => ({ O: [g] })), { CN: [user] }];
 }
 
-interface SanSet {
-  dns: string[];
-  ips: string[];
-}
-
 /** Canonical text of an IP so `::1` and `0:0:0:0:0:0:0:1` compare equal. */
 function canonicalIp(ip: string): string {
   return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : new URL(`http://${ip}/`).hostname;
-}
-
-function servingNames(hosts: string[]): SanSet {
-  const dns = new Set<string>(['localhost']);
-  const ips = new Set<string>(['127.0.0.1', '::1']);
-  for (const raw of hosts) {
-    let h = raw.trim();
-    if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-    if (!h) continue;
-    if (isIP(h)) ips.add(canonicalIp(h));
-    else dns.add(h.toLowerCase());
-  }
-  return { dns: [...dns], ips: [...ips] };
 }
 
 function certNames(certPem: string): SanSet {
