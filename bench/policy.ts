@@ -56,11 +56,21 @@ function average(rs: PacedResult[]): { meanMs: number; p50Ms: number; p99Ms: num
   };
 }
 
-export async function measurePolicyOverhead(log: (m: string) => void, podsPerRound = 1000, rate = 200, rounds = 4): Promise<PolicyOverheadResult> {
+export interface PolicyOverheadOptions {
+  podsPerRound?: number;
+  rate?: number;
+  rounds?: number;
+  /** Under --profile: each server runs with --cpu-prof into `${profileDir}/off` and `/on`. */
+  profileDir?: string;
+}
+
+export async function measurePolicyOverhead(log: (m: string) => void, opts: PolicyOverheadOptions = {}): Promise<PolicyOverheadResult> {
+  const { podsPerRound = 1000, rate = 200, rounds = 4, profileDir } = opts;
+  const prof = (side: string): string[] => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, side)}`] : []);
   const policyDir = tempDir('bench-policy');
   fs.writeFileSync(path.join(policyDir, 'bench.yaml'), POLICY);
-  const plain = await startServer({ args: ['--tenant-policy=false'] });
-  const enforced = await startServer({ args: ['--tenant', 'bench', '--policy-dir', policyDir] });
+  const plain = await startServer({ args: ['--tenant-policy=false'], nodeArgs: prof('off') });
+  const enforced = await startServer({ args: ['--tenant', 'bench', '--policy-dir', policyDir], nodeArgs: prof('on') });
   const clients = { off: new Client(plain.creds), on: new Client(enforced.creds) };
   const results: { off: PacedResult[]; on: PacedResult[] } = { off: [], on: [] };
   const errors: string[] = [];

@@ -30,7 +30,7 @@ export interface ProfileSummary {
   projectInclusive: HotSpot[];
 }
 
-const isProject = (url: string): boolean => /\/dist\/(tenant-apiserver|syncer|local-cluster|lib|bin)\//.test(url);
+const isProject = (url: string): boolean => /\/dist\/(tenant-apiserver|syncer|local-cluster|policy|lib|bin)\//.test(url);
 
 function shortUrl(url: string): string {
   if (!url) return '(native)';

@@ -278,7 +278,9 @@ async function measureSyncerAtScale(r: Results): Promise<void> {
 
 async function measurePolicy(r: Results): Promise<void> {
   log('9/9 pod creates with and without tenant policy enforcement, alternating rounds');
-  r.policy = await measurePolicyOverhead(log);
+  const profDir = profile ? tempDir('prof-policy') : undefined;
+  r.policy = await measurePolicyOverhead(log, { profileDir: profDir, rounds: numArg('rounds') });
+  if (profDir) for (const side of ['off', 'on']) printProfiles(path.join(profDir, side), `policy ${side}`);
   const p = r.policy;
   log(`9/9 mean ${p.on.meanMs.toFixed(2)} ms with policy, ${p.off.meanMs.toFixed(2)} ms without (${((p.on.meanMs / p.off.meanMs - 1) * 100).toFixed(1)}%)`);
 }

@@ -258,4 +258,45 @@ describe('policy-managed objects', () => {
     // The policy's own writer may.
     await env.store.create(env.runtimeClasses, undefined, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'extra' }, handler: 'x' }, { user: POLICY_USER });
   });
+
+  it('refuses tenant writes to the quota\'s status too', async () => {
+    const p = defaultPolicy('acme');
+    p.quota.hard = list({ pods: '5' });
+    const env = await start(p, mutableSource(p), true);
+    await eventually(async () => {
+      await env.store.get(env.quotas, 'one', TENANT_QUOTA_NAME);
+    });
+    const e = await refusal(
+      env.store.update(env.quotas, 'one', TENANT_QUOTA_NAME, (cur) => ({ ...cur!, status: { hard: { pods: '5' }, used: { pods: '0' } } }), { user: ADMIN, subresource: 'status' }),
+    );
+    expect(e.message).toContain('read-only');
+  });
+
+  it('rewrites the visible quotas about once a second under a steady stream of creates, not on every commit', async () => {
+    const p = defaultPolicy('acme');
+    p.quota.hard = list({ pods: '100000' });
+    const env = await start(p, mutableSource(p), true);
+    await eventually(async () => {
+      for (const ns of ['default', 'one', 'two']) await env.store.get(env.quotas, ns, TENANT_QUOTA_NAME);
+    });
+    let writes = 0;
+    const w = await env.store.watch(env.quotas, undefined, { resourceVersion: '' }, (type) => {
+      if (type === 'MODIFIED') writes++;
+    });
+    const until = Date.now() + 2500;
+    let i = 0;
+    while (Date.now() < until) {
+      await env.store.create(env.pods, 'one', pod(`p${i++}`), { user: ADMIN });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    w.stop();
+    expect(i).toBeGreaterThan(100);
+    // Three namespaces, a rewrite per debounce period (1 s) each: a handful, where a feedback loop makes hundreds.
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThanOrEqual(3 * 4);
+    await eventually(async () => {
+      const q = await env.store.get(env.quotas, 'two', TENANT_QUOTA_NAME);
+      expect((q.status as { used?: unknown }).used).toEqual({ pods: String(i) });
+    });
+  });
 });

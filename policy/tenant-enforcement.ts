@@ -152,9 +152,10 @@ export function tenantPolicyEnforcement(ctx: EnforcementContext, tenant: string,
   const sandbox: AdmissionPlugin = {
     name: 'TenantPolicy',
     async validate(req) {
-      if (req.subresource) return;
+      // Before the subresource skip: the visible quota's status is the policy's too.
       const managed = managedObjectRefusal(req);
       if (managed) throw admissionForbidden(req, managed);
+      if (req.subresource) return;
       if (isPolicyUser(req.user)) return;
       const policy = policyOf();
       const { group, resource } = req.info;
@@ -234,6 +235,8 @@ function visibleQuotaController(
   const quotas = registry.get('', 'v1', 'resourcequotas')!;
   const namespaces = registry.get('', 'v1', 'namespaces')!;
   const known = new Set<string>();
+  /** What this controller last wrote to each namespace's quota (set before the write: its event may come first). */
+  const written = new Map<string, { spec: unknown; status: unknown }>();
   let timer: NodeJS.Timeout | undefined;
   const stops: (() => void)[] = [];
   const controller: Controller = {
@@ -241,15 +244,25 @@ function visibleQuotaController(
     async start(enqueue) {
       const all = () => known.forEach(enqueue);
       const nsWatch = await store.watch(namespaces, undefined, { resourceVersion: '', sharedObjects: true }, (type, ns) => {
-        if (type === 'DELETED') known.delete(ns.metadata.name);
+        if (type === 'DELETED') {
+          known.delete(ns.metadata.name);
+          written.delete(ns.metadata.name);
+        }
         else {
           known.add(ns.metadata.name);
           enqueue(ns.metadata.name);
         }
       });
       stops.push(() => nsWatch.stop());
-      const qWatch = await store.watch(quotas, undefined, { resourceVersion: '', sharedObjects: true }, (_type, q) => {
-        if (q.metadata.name === TENANT_QUOTA_NAME && q.metadata.namespace) enqueue(q.metadata.namespace);
+      const qWatch = await store.watch(quotas, undefined, { resourceVersion: '', sharedObjects: true }, (type, q) => {
+        const ns = q.metadata.namespace;
+        if (q.metadata.name !== TENANT_QUOTA_NAME || !ns) return;
+        // Our own writes come back as events: reacting to them would rewrite the status as fast as the store
+        // commits while usage changes (a feedback loop). Usage changes reach us through the debounced ledger.
+        const mine = written.get(ns);
+        if (type !== 'DELETED' && mine && deepEqual(q.spec, mine.spec) && deepEqual(q.status ?? {}, mine.status)) return;
+        if (type === 'DELETED') written.delete(ns);
+        enqueue(ns);
       });
       stops.push(() => qWatch.stop());
       stops.push(
@@ -305,11 +318,14 @@ function visibleQuotaController(
       } else if (!deepEqual(current!.spec, spec)) {
         obj = (await store.update(quotas, ns, TENANT_QUOTA_NAME, (cur) => ({ ...existing(cur), spec }), wc)).object;
       }
+      written.set(ns, { spec, status });
       if (!deepEqual(obj.status ?? {}, status)) {
-        await store.update(quotas, ns, TENANT_QUOTA_NAME, (cur) => ({ ...existing(cur), status }), { ...wc, subresource: 'status' }).catch((e: unknown) => {
-          if (!isCode(e, 404, 409)) throw e;
-          log.debug({ namespace: ns }, 'tenant quota status raced; retried on the next change');
-        });
+        await store
+          .update(quotas, ns, TENANT_QUOTA_NAME, (cur) => ({ ...existing(cur), status }), { ...wc, subresource: 'status' })
+          .catch((e: unknown) => {
+            if (!isCode(e, 404, 409)) throw e;
+            log.debug({ namespace: ns }, 'tenant quota status raced; retried on the next change');
+          });
       }
     },
   };

@@ -130,7 +130,7 @@ export function garbageCollectorController(registry: Registry, store: ResourceSt
           if (stops.has(k)) continue;
           stops.set(k, () => undefined);
           try {
-            const w = await store.watch(r, undefined, { resourceVersion: '' }, (type, obj) => c.observe(type, toGcObject(obj)));
+            const w = await store.watch(r, undefined, { resourceVersion: '', sharedObjects: true }, (type, obj) => c.observe(type, toGcObject(obj)));
             stops.set(k, () => w.stop());
           } catch (e) {
             stops.delete(k);

@@ -10,8 +10,12 @@ import { controllerOf, keyOf } from './common.js';
 
 export type Stop = () => void;
 
+/**
+ * Controllers' handlers only read what they are handed (map it to keys, keep owners for lookups; reconcile reads
+ * the store afresh), so they share the decoded objects: a pod create is parsed once for every controller.
+ */
 export async function watchAll(store: ResourceStore, info: ResourceInfo, onEvent: (type: WatchEventType, obj: StoredObject) => void): Promise<Stop> {
-  const w = await store.watch(info, undefined, { resourceVersion: '' }, onEvent);
+  const w = await store.watch(info, undefined, { resourceVersion: '', sharedObjects: true }, onEvent);
   return () => w.stop();
 }
 
