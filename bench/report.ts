@@ -18,6 +18,8 @@ export interface Machine {
   node: string;
   os: string;
   fs: string;
+  /** NODE_EXTRA_CA_CERTS is set (node then reads the CA bundle at every process start). */
+  extraCaCerts?: boolean;
 }
 
 export interface Results {
@@ -160,6 +162,11 @@ export function render(r: Results): string {
 
   const details: string[] = [];
   if (r.start) details.push(`- Start samples (ms): fresh ${r.start.freshAll.map((x) => fmt(x, 0)).join(', ')}; restart ${r.start.restartAll.map((x) => fmt(x, 0)).join(', ')}.`);
+  if (r.start && r.machine.extraCaCerts) {
+    details.push(
+      '- This machine sets `NODE_EXTRA_CA_CERTS`, so every node process parses the system CA bundle before running any code (about 90 ms of the `node -e 0` baseline here). The start figures include it, as the server and the baseline both inherit it; the server itself never reads that bundle.',
+    );
+  }
   if (r.rss?.afterLoadMb !== undefined) details.push(`- RSS after the ${r.latency?.count ?? ''} paced secret creates: ${fmt(r.rss.afterLoadMb)} MB.`);
   if (r.latency) {
     const s = r.latency.server;

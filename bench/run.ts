@@ -292,6 +292,7 @@ function machine(): Machine {
     'unknown';
   const osRelease = fs.existsSync('/etc/os-release') ? (/PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type()) : os.type();
   return {
+    extraCaCerts: !!process.env.NODE_EXTRA_CA_CERTS,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     command: process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : `node dist/bench/run.js${args.length ? ' ' + args.join(' ') : ''}`,
     nproc: os.availableParallelism(),

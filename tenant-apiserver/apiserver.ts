@@ -13,7 +13,6 @@ import { createFreshPki } from '../lib/x509-lite.js';
 import { SqliteStore } from './storage/sqlite.js';
 import { Registry } from './api/registry.js';
 import { ResourceStore, apiVersionOf, type AdmissionPlugin } from './api/store.js';
-import { trackUpdate } from './api/ssa/ssa.js';
 import { strategyFor } from './api/strategies/index.js';
 import { loadOpenApi } from './api/openapi/spec.js';
 import { createServer, type RunningServer } from './server/server.js';
@@ -25,7 +24,6 @@ import { CustomResourceRuntime } from './crd/controller.js';
 import { ControllerRunner, type Controller } from './controllers/runtime.js';
 import { namespaceController } from './controllers/namespace.js';
 import { ApiError } from './api/errors.js';
-import { decodeKubeProtobuf } from './api/codec/protobuf.js';
 import { createRbac } from './auth/authorizer.js';
 import { bindPod } from './api/strategies/pods.js';
 import { reviewHandlers } from './auth/reviews.js';
@@ -111,24 +109,28 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const crds = new CustomResourceRuntime({ registry, store, spec, log: log.child({ controller: 'customresourcedefinitions' }) });
   const schemas = crds.schemaChecker(createSchemaChecker(spec));
   // Every non-apply write records its manager's fields, so server-side apply can detect conflicts with it.
-  store.setManagedFieldsTracker((info, old, updated, manager, subresource) =>
-    trackUpdate(
-      {
-        index: schemas.index(),
-        definition: info.definition,
-        apiVersion: apiVersionOf(info),
-        subresource,
-        now: new Date(),
-        kind: info.kind,
-        resetFields: subresource === 'status' ? [['spec'], ['metadata']] : info.subresources.has('status') ? [['status']] : undefined,
-      },
-      old,
-      updated,
-      manager,
-    ),
-  );
+  // Server-side apply's machinery loads with the first write that names a manager, not at start-up.
+  store.setManagedFieldsTrackerLoader(async () => {
+    const { trackUpdate } = await import('./api/ssa/ssa.js');
+    return (info, old, updated, manager, subresource) =>
+      trackUpdate(
+        {
+          index: schemas.index(),
+          definition: info.definition,
+          apiVersion: apiVersionOf(info),
+          subresource,
+          now: new Date(),
+          kind: info.kind,
+          resetFields: subresource === 'status' ? [['spec'], ['metadata']] : info.subresources.has('status') ? [['status']] : undefined,
+        },
+        old,
+        updated,
+        manager,
+      );
+  });
   const decoder = new BodyDecoder(schemas);
-  decoder.register('application/vnd.kubernetes.protobuf', (body) => decodeKubeProtobuf(body));
+  // The protobuf codec loads with the first protobuf body.
+  decoder.register('application/vnd.kubernetes.protobuf', async (body) => (await import('./api/codec/protobuf.js')).decodeKubeProtobuf(body));
   const tokens = opts.tokenAuthFile ? loadTokenFile(opts.tokenAuthFile) : new Map();
   let ready = false;
   const rbac = createRbac(registry, store);
@@ -171,13 +173,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds,
     ready: () => ready,
   });
-  let running: RunningServer;
-  try {
-    running = await http.listen(host, opts.port ?? 6443);
-  } catch (e) {
-    await kv.close();
-    throw e;
-  }
   const nsInfo = registry.get('', 'v1', 'namespaces')!;
   // Concurrent creates share one commit (one fsync) rather than paying one each.
   const defaultNamespaces = DEFAULT_NAMESPACES.map(async (name) => {
@@ -218,6 +213,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }, (opts.compactionIntervalSeconds ?? 10) * 1000);
   compactTimer.unref();
 
+  // Listen only now, with storage bootstrapped and every controller started: a client that connects
+  // during start-up would only get 503s from /readyz, and each of its TLS handshakes would slow the start.
+  let running: RunningServer;
+  try {
+    running = await http.listen(host, opts.port ?? 6443);
+  } catch (e) {
+    // The address is taken (or not ours): undo the start-up.
+    clearInterval(compactTimer);
+    for (const r of runners) r.stop();
+    policy?.close();
+    stopRbacFeed();
+    saWatch.stop();
+    await kv.close();
+    throw e;
+  }
   const kubeconfigPath = opts.kubeconfigOut ?? path.join(opts.dataDir, 'admin.kubeconfig');
   writeFileAtomicSync(
     kubeconfigPath,

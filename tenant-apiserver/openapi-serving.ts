@@ -6,9 +6,7 @@
 import type { Registry, ResourceInfo } from './api/registry.js';
 import type { KubeObject } from './api/types.js';
 import type { OpenApiV2, PathItem, SchemaObject } from './api/openapi/spec.js';
-import { buildV3Document, buildV3Index, filterV2, listV3GroupVersions, openApiHash, serializeOpenApi } from './api/openapi/v3.js';
 import { checkFields, compileSchemas, decodeErrorMessage, type SchemaIndex } from './api/openapi/schema-check.js';
-import { encodeOpenApiV2Protobuf } from './api/openapi/v2-protobuf.js';
 import type { OpenApiServing } from './server/server.js';
 import type { SchemaChecker } from './server/decode.js';
 
@@ -27,10 +25,15 @@ export interface ExtraOpenApi {
   groupVersions(): ReadonlyMap<string, { paths: Record<string, PathItem>; definitions: Record<string, SchemaObject> }>;
 }
 
+// The document builders load with the first OpenAPI request (kubectl asks on its first write), not at start-up.
+const v3Module = () => import('./api/openapi/v3.js');
+const v2ProtobufModule = () => import('./api/openapi/v2-protobuf.js');
+
 export function createOpenApiServing(spec: OpenApiV2, registry: Registry, extra?: ExtraOpenApi): OpenApiServing {
   const v3Cache = new Map<string, { gen: number; body: string; etag: string }>();
   let v2Cache: { gen: number; body: string; etag: string; protobuf(): Buffer } | undefined;
-  const build = (gvPath: string) => {
+  const build = async (gvPath: string) => {
+    const { buildV3Document, openApiHash, serializeOpenApi } = await v3Module();
     const cached = v3Cache.get(gvPath);
     if (cached && cached.gen === registry.generation) return cached;
     if (!servedGvPaths(registry).has(gvPath)) return undefined;
@@ -41,8 +44,9 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry, extra?
     return entry;
   };
   return {
-    v2() {
+    async v2() {
       if (v2Cache && v2Cache.gen === registry.generation) return v2Cache;
+      const [{ filterV2, openApiHash, serializeOpenApi }, { encodeOpenApiV2Protobuf }] = await Promise.all([v3Module(), v2ProtobufModule()]);
       const served = new Set(registry.groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)));
       let doc = filterV2(spec, served);
       const more = extra?.groupVersions();
@@ -63,10 +67,13 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry, extra?
       v2Cache = { gen: registry.generation, body, etag: openApiHash(body), protobuf: () => (pb ??= encodeOpenApiV2Protobuf(doc)) };
       return v2Cache;
     },
-    v3Index() {
+    async v3Index() {
+      const { buildV3Index, listV3GroupVersions } = await v3Module();
       const served = servedGvPaths(registry);
       const paths = [...listV3GroupVersions(spec), ...(extra?.groupVersions().keys() ?? [])].filter((p) => served.has(p));
-      return buildV3Index(paths, (p) => build(p)?.etag ?? '');
+      const etags = new Map<string, string>();
+      for (const p of paths) etags.set(p, (await build(p))?.etag ?? '');
+      return buildV3Index(paths, (p) => etags.get(p) ?? '');
     },
     v3(gvPath) {
       return build(gvPath);

@@ -163,8 +163,26 @@ export class ResourceStore {
   private tracker: ManagedFieldsTracker | undefined;
   private readonly watchDecodeCache = new WeakMap<KeyValue, Map<string, StoredObject>>();
 
+  private trackerLoading: Promise<ManagedFieldsTracker> | undefined;
+  private trackerLoader: (() => Promise<ManagedFieldsTracker>) | undefined;
+
   setManagedFieldsTracker(t: ManagedFieldsTracker): void {
     this.tracker = t;
+  }
+
+  /** A tracker loaded by the first write that records fields (server-side apply's machinery is large). */
+  setManagedFieldsTrackerLoader(load: () => Promise<ManagedFieldsTracker>): void {
+    this.trackerLoader = load;
+  }
+
+  /** Before trackFields: loads the tracker if this write needs it and it is not loaded yet. */
+  private needsTrackerLoad(wc: WriteContext): boolean {
+    return !this.tracker && !!this.trackerLoader && !!wc.fieldManager && !wc.managedFieldsComputed;
+  }
+
+  private async loadTracker(): Promise<void> {
+    this.trackerLoading ??= this.trackerLoader!();
+    this.tracker = await this.trackerLoading;
   }
 
   private trackFields(info: ResourceInfo, old: KubeObject | undefined, obj: KubeObject, wc: WriteContext): void {
@@ -423,6 +441,7 @@ export class ResourceStore {
     if (generate) meta.name = meta.generateName + randomSuffix();
     s.canonicalize?.(obj, ctx);
     this.validateAll(info, s, obj, undefined, ctx);
+    if (this.needsTrackerLoad(wc)) await this.loadTracker();
     this.trackFields(info, undefined, obj, wc);
     if (info.namespaced) await this.checkNamespace(info, meta.namespace as string, meta.name as string);
     if (admission) await this.runAdmission('validate', admission, releases);
@@ -596,6 +615,7 @@ export class ResourceStore {
       delete obj.metadata!.generation;
     }
     this.validateAll(info, s, obj, current, ctx);
+    if (this.needsTrackerLoad(wc)) await this.loadTracker();
     this.trackFields(info, current, obj, wc);
     if (admission) await this.runAdmission('validate', admission, releases);
     return obj;

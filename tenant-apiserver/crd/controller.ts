@@ -22,7 +22,7 @@ import { isObject } from '../api/types.js';
 import type { OpenApiV2 } from '../api/openapi/spec.js';
 import { checkFields, decodeErrorMessage, type SchemaIndex } from '../api/openapi/schema-check.js';
 import { registerStrategy, unregisterStrategy } from '../api/strategies/register.js';
-import { registerPrinter, unregisterPrinter } from '../api/printers/index.js';
+import { registerPrinter, unregisterPrinter } from '../api/printers/custom.js';
 import type { Controller, ReconcileResult } from '../controllers/runtime.js';
 import type { SchemaChecker } from '../server/decode.js';
 import type { ExtraOpenApi } from '../openapi-serving.js';

@@ -2,8 +2,8 @@
 // column, then the version's additionalPrinterColumns evaluated as JSONPath
 // against the object; a version without columns gets the default Age column.
 
-import type { ColumnDefinition, Printer } from '../api/printers/index.js';
-import { translateTimestampSince } from '../api/printers/index.js';
+import type { ColumnDefinition, Printer } from '../api/printers/types.js';
+import { translateTimestampSince } from '../api/printers/age.js';
 import { AGE_DESCRIPTION, nameColumn, nameOf } from '../api/printers/format.js';
 import { isObject } from '../api/types.js';
 import { evaluateJsonPath, parseJsonPath, type Segment } from './jsonpath.js';

@@ -17,7 +17,7 @@ export interface SchemaChecker {
 }
 
 /** Decodes bodies of other media types (protobuf), registered by the next layer. */
-export type ExtraDecoder = (body: Buffer, info: ResourceInfo) => KubeObject;
+export type ExtraDecoder = (body: Buffer, info: ResourceInfo) => KubeObject | Promise<KubeObject>;
 
 export interface DecodedBody {
   object: unknown;
@@ -78,7 +78,7 @@ export class BodyDecoder {
     } else if (ct === 'application/yaml') {
       ({ value, duplicates } = parseYamlStrict(raw.toString('utf8')));
     } else if (this.extra.has(ct)) {
-      value = this.extra.get(ct)!(raw, info);
+      value = await this.extra.get(ct)!(raw, info);
     } else {
       throw unsupportedMediaType(ct, OBJECT_TYPES);
     }

@@ -2,31 +2,15 @@
 // the store's read-modify-write loop, so a conflicting writer makes us re-apply
 // to the fresh object rather than lose either change.
 
-import { unsupportedMediaType } from '../api/errors.js';
 import type { ResourceInfo } from '../api/registry.js';
 import type { KubeObject, StoredObject } from '../api/types.js';
 import { applyJsonPatch, decodeJsonPatch, strictPatchError } from '../api/patch/json-patch.js';
 import { applyMergePatch, decodeMergePatch } from '../api/patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../api/patch/strategic.js';
 import { fieldValidationMode } from './decode.js';
+import { unsupportedMediaType } from '../api/errors.js';
+import { JSON_PATCH, MERGE_PATCH, patchTypesFor, STRATEGIC_PATCH } from './patch-types.js';
 import type { ResourceContext, ResourceDeps } from './resources.js';
-
-export const JSON_PATCH = 'application/json-patch+json';
-export const MERGE_PATCH = 'application/merge-patch+json';
-export const STRATEGIC_PATCH = 'application/strategic-merge-patch+json';
-export const APPLY_PATCH = 'application/apply-patch+yaml';
-
-export const PATCH_TYPES = [JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH];
-
-/** Patch types a resource accepts: custom resources have no strategic-merge metadata, as in kube. */
-export function patchTypesFor(info: ResourceInfo): string[] {
-  return info.definition ? PATCH_TYPES : PATCH_TYPES.filter((t) => t !== STRATEGIC_PATCH);
-}
-
-export function checkPatchType(info: ResourceInfo, contentType: string): void {
-  const allowed = patchTypesFor(info);
-  if (!allowed.includes(contentType)) throw unsupportedMediaType(contentType, allowed);
-}
 
 export function applyPatch(
   deps: ResourceDeps,

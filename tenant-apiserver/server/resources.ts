@@ -17,7 +17,7 @@ import { isObject, type KubeObject, type StoredObject, type UserInfo } from '../
 import { negotiate, type OutputFormat } from './negotiate.js';
 import { send } from './respond.js';
 import type { RequestInfo } from './request-info.js';
-import { printerFor, toTable } from '../api/printers/index.js';
+import { loadedPrinters, loadPrinters, mayWantTable } from './tables.js';
 import {
   checkFieldSelectorSupported,
   exactNameFromFieldSelector,
@@ -27,10 +27,9 @@ import {
   parseLabelSelector,
 } from '../api/selectors.js';
 import type { BodyDecoder, DecodedBody } from './decode.js';
-import { APPLY_PATCH, applyPatch, checkPatchType } from './patch.js';
-import { fieldManagerOf, serveApply } from './apply.js';
+import { APPLY_PATCH, checkPatchType } from './patch-types.js';
+import { fieldManagerOf } from './field-manager.js';
 import type { SchemaIndex } from '../api/openapi/schema-check.js';
-import { scaleHandlers } from './scale.js';
 import type { Strategy } from '../api/strategy.js';
 
 export interface ResourceContext {
@@ -61,6 +60,10 @@ export interface ResourceDeps {
   /** Serve a watch stream (server/watch.ts). */
   serveWatch(ctx: ResourceContext, info: ResourceInfo, namespace: string | undefined, selection: Selection | undefined, format: OutputFormat): Promise<void>;
 }
+
+// The patch engines and server-side apply load with the first PATCH, not at start-up.
+const patchModule = () => import('./patch.js');
+const applyModule = () => import('./apply.js');
 
 const LIST_TRANSFORMS = ['Table', 'PartialObjectMetadataList'] as const;
 const OBJECT_TRANSFORMS = ['Table', 'PartialObjectMetadata'] as const;
@@ -104,6 +107,7 @@ function partialMetadata(obj: StoredObject, version: string): object {
 
 export function renderObject(info: ResourceInfo, obj: StoredObject, format: OutputFormat): unknown {
   if (format.transform === 'Table') {
+    const { toTable, printerFor } = loadedPrinters();
     const t = toTable(printerFor(info.group, info.resource), [obj], {
       includeObject: format.includeObject,
       listMeta: { resourceVersion: obj.metadata.resourceVersion },
@@ -165,6 +169,7 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
   if (!info.namespaced && ri.namespace) throw notServed();
   const strategy = deps.strategyFor(info);
   const namespace = info.namespaced ? ri.namespace || undefined : undefined;
+  if (mayWantTable(ctx.req.headers.accept)) await loadPrinters();
   if (ri.subresource) return handleSubresource(deps, ctx, info, namespace);
   if (!info.verbs.includes(ri.verb)) throw methodNotAllowed();
   const manager = ri.verb === 'create' || ri.verb === 'update' || ri.verb === 'patch' ? fieldManagerOf(ctx) : undefined;
@@ -188,6 +193,7 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
         resourceVersionMatch: query.get('resourceVersionMatch') ?? undefined,
       });
       if (format.transform === 'Table') {
+        const { toTable, printerFor } = loadedPrinters();
         const t = toTable(printerFor(info.group, info.resource), list.items, {
           includeObject: format.includeObject,
           listMeta: list.metadata,
@@ -246,20 +252,21 @@ export async function handleResource(deps: ResourceDeps, ctx: ResourceContext): 
       checkPatchType(info, contentType);
       const raw = await deps.decoder.readBody(ctx);
       if (contentType === APPLY_PATCH) {
-        const applied = await serveApply(deps, ctx, info, namespace, ri.name, raw, dryRun);
+        const applied = await (await applyModule()).serveApply(deps, ctx, info, namespace, ri.name, raw, dryRun);
         send(ctx.res, applied.created ? 201 : 200, renderObject(info, applied.object, format), format, warningHeaders(ctx));
         return;
       }
       if (ctx.query.has('force')) {
         throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
       }
+      const patcher = await patchModule();
       const r = await deps.store.update(
         info,
         namespace,
         ri.name,
         (current) => {
           if (!current) throw notFound(gr(info), ri.name);
-          return applyPatch(deps, ctx, info, contentType, raw, current);
+          return patcher.applyPatch(deps, ctx, info, contentType, raw, current);
         },
         wc(dryRun),
       );
@@ -312,7 +319,7 @@ async function handleSubresource(deps: ResourceDeps, ctx: ResourceContext, info:
   const sub = info.subresources.get(ri.subresource);
   if (!sub || !ri.name) throw notServed();
   if (!sub.verbs.includes(ri.verb)) throw methodNotAllowed();
-  if (sub.name === 'scale') return scaleHandlers(deps, ctx, info, namespace);
+  if (sub.name === 'scale') return (await import('./scale.js')).scaleHandlers(deps, ctx, info, namespace);
   const format = negotiate(ctx.req.headers.accept, query, [...OBJECT_TRANSFORMS]);
   const wc = { user: ctx.user, dryRun: dryRunOf(query), subresource: sub.name, fieldManager: ri.verb === 'get' ? undefined : fieldManagerOf(ctx) };
   const special = deps.subresourceCreate[`${info.group}/${info.resource}/${sub.name}`];
@@ -345,13 +352,14 @@ async function handleSubresource(deps: ResourceDeps, ctx: ResourceContext, info:
       checkPatchType(info, contentType);
       const raw = await deps.decoder.readBody(ctx);
       if (contentType === APPLY_PATCH) {
-        const applied = await serveApply(deps, ctx, info, namespace, ri.name, raw, wc.dryRun, sub.name);
+        const applied = await (await applyModule()).serveApply(deps, ctx, info, namespace, ri.name, raw, wc.dryRun, sub.name);
         send(ctx.res, 200, renderObject(info, applied.object, format), format, warningHeaders(ctx));
         return;
       }
+      const patcher = await patchModule();
       const r = await deps.store.update(info, namespace, ri.name, (current) => {
         if (!current) throw notFound(gr(info), ri.name);
-        return applyPatch(deps, ctx, info, contentType, raw, current);
+        return patcher.applyPatch(deps, ctx, info, contentType, raw, current);
       }, wc);
       send(ctx.res, 200, renderObject(info, r.object, format), format, warningHeaders(ctx));
       return;

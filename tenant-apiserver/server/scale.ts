@@ -11,7 +11,7 @@ import { applyMergePatch } from '../api/patch/merge-patch.js';
 import { negotiate } from './negotiate.js';
 import { getPath, setPath } from '../crd/jsonpath.js';
 import { send } from './respond.js';
-import { fieldManagerOf } from './apply.js';
+import { fieldManagerOf } from './field-manager.js';
 import type { ResourceContext, ResourceDeps } from './resources.js';
 
 interface Scale {

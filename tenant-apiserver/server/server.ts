@@ -13,7 +13,6 @@ import type { Strategy } from '../api/strategy.js';
 import type { ResourceInfo } from '../api/registry.js';
 import type { UserInfo } from '../api/types.js';
 import type { SchemaIndex } from '../api/openapi/schema-check.js';
-import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from '../api/openapi/v2-protobuf.js';
 import { forbiddenMessage, type Attributes, type Decision } from '../auth/rbac.js';
 import type { Authenticator } from './auth.js';
 import { BodyDecoder } from './decode.js';
@@ -27,9 +26,9 @@ import { serveWatch } from './watch.js';
 
 export interface OpenApiServing {
   /** `protobuf()`: the gnostic wire form, built lazily (kubectl <= 1.27 asks only for it). */
-  v2(): { body: string; etag: string; protobuf?(): Buffer } | undefined;
-  v3Index(): object;
-  v3(gvPath: string): { body: string; etag: string } | undefined;
+  v2(): Promise<{ body: string; etag: string; protobuf?(): Buffer } | undefined>;
+  v3Index(): Promise<object>;
+  v3(gvPath: string): Promise<{ body: string; etag: string } | undefined>;
 }
 
 export interface ApiServerDeps {
@@ -162,8 +161,9 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
       if (list) return send(res, 200, list);
     }
     if (p === '/openapi/v2') {
-      const doc = deps.openapi.v2();
+      const doc = await deps.openapi.v2();
       if (doc) {
+        const { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } = await import('../api/openapi/v2-protobuf.js');
         // JSON or the gnostic protobuf, whichever Accept names first (kube-openapi's negotiation).
         const form = negotiateOpenApiV2(req.headers.accept);
         if (form === 'protobuf' && doc.protobuf) {
@@ -178,11 +178,11 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
       }
     }
     if (p === '/openapi/v3') {
-      send(res, 200, deps.openapi.v3Index());
+      send(res, 200, await deps.openapi.v3Index());
       return;
     }
     if (p.startsWith('/openapi/v3/')) {
-      const doc = deps.openapi.v3(p.slice('/openapi/v3/'.length));
+      const doc = await deps.openapi.v3(p.slice('/openapi/v3/'.length));
       if (doc) {
         const immutable = query.has('hash') && query.get('hash') === doc.etag;
         sendRaw(res, 200, 'application/json', doc.body, {

@@ -7,13 +7,14 @@ import type { ResourceInfo } from '../api/registry.js';
 import { ApiError, badRequest } from '../api/errors.js';
 import { apiVersionOf, type ResourceStore, type Selection, type WatchEventType } from '../api/store.js';
 import type { StoredObject } from '../api/types.js';
-import { printerFor, toTable } from '../api/printers/index.js';
+import { loadPrinters } from './tables.js';
 import type { OutputFormat } from './negotiate.js';
 import { send, serialize } from './respond.js';
 import type { ResourceContext } from './resources.js';
 import type { ServerMetrics } from './metrics.js';
 
-const SERIALIZED = new WeakMap<object, string>();
+/** Each shared object's event lines, encoded once for every watcher that is sent it (by event type). */
+const SERIALIZED = new WeakMap<object, Map<string, Buffer>>();
 
 export interface WatchServerOptions {
   store: ResourceStore;
@@ -55,22 +56,25 @@ export async function serveWatch(
     timeout = Number(ts);
   }
   const apiVersion = apiVersionOf(info);
+  const printers = format.transform === 'Table' ? await loadPrinters() : undefined;
   let columnsSent = false;
-  const encode = (type: string, obj: unknown): string => {
-    // Objects decoded by the store are shared by all watchers: serialise each once.
+  const encode = (type: string, obj: unknown): string | Buffer => {
+    // Objects decoded by the store are shared by all watchers: serialise and encode each event once.
     if (format.transform === 'none' && obj !== null && typeof obj === 'object') {
-      let json = SERIALIZED.get(obj);
-      if (json === undefined) {
-        json = JSON.stringify(obj);
-        SERIALIZED.set(obj, json);
+      let lines = SERIALIZED.get(obj);
+      if (!lines) SERIALIZED.set(obj, (lines = new Map()));
+      let line = lines.get(type);
+      if (!line) {
+        line = Buffer.from(`{"type":${JSON.stringify(type)},"object":${JSON.stringify(obj)}}\n`);
+        lines.set(type, line);
       }
-      return `{"type":${JSON.stringify(type)},"object":${json}}\n`;
+      return line;
     }
     return serialize({ type, object: obj }, { mediaType: 'application/json', pretty: false }) + '\n';
   };
   const render = (obj: StoredObject): unknown => {
-    if (format.transform === 'Table') {
-      const t = toTable(printerFor(info.group, info.resource), [obj], {
+    if (printers) {
+      const t = printers.toTable(printers.printerFor(info.group, info.resource), [obj], {
         includeObject: format.includeObject,
         listMeta: { resourceVersion: obj.metadata.resourceVersion },
         now: Date.now(),
@@ -83,9 +87,9 @@ export async function serveWatch(
     return obj;
   };
   let lastRv = rv && rv !== '0' ? rv : '0';
-  const buffered: string[] = [];
+  const buffered: (string | Buffer)[] = [];
   let started = false;
-  const write = (chunk: string) => {
+  const write = (chunk: string | Buffer) => {
     if (!started) buffered.push(chunk);
     else if (!res.writableEnded) res.write(chunk);
   };

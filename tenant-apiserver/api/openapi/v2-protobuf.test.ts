@@ -243,17 +243,17 @@ describe('negotiateOpenApiV2', () => {
 });
 
 describe('createOpenApiServing v2()', () => {
-  it('caches the protobuf with the JSON and rebuilds both when the registry generation moves', () => {
+  it('caches the protobuf with the JSON and rebuilds both when the registry generation moves', async () => {
     const registry = new Registry(spec);
     const serving = createOpenApiServing(spec, registry);
-    const first = serving.v2()!;
+    const first = (await serving.v2())!;
     const pb = first.protobuf!();
     // Identity, not equality: the second call must not re-encode.
-    expect(serving.v2()!.protobuf!() === pb).toBe(true);
+    expect((await serving.v2())!.protobuf!() === pb).toBe(true);
     const served = decode(pb);
     expect(served.paths.path.map((p: Obj) => p.name)).toEqual(Object.keys(JSON.parse(first.body).paths));
     registry.generation++;
-    const second = serving.v2()!;
+    const second = (await serving.v2())!;
     expect(second === first).toBe(false);
     const rebuilt = second.protobuf!();
     expect(rebuilt === pb).toBe(false);

@@ -2,6 +2,7 @@
 // objects becomes the meta.k8s.io Table kubectl renders.
 
 import { badRequest } from '../errors.js';
+import { customPrinter } from './custom.js';
 import * as admission from './admission.js';
 import * as apps from './apps.js';
 import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
@@ -123,23 +124,11 @@ const PRINTERS: ReadonlyMap<string, Printer> = new Map<string, Printer>([
   ['storagemigration.k8s.io/storageversionmigrations', resource.storageVersionMigrationPrinter],
 ]);
 
-// Printers registered at run time: custom resources, whose columns come from
-// their CRD's additionalPrinterColumns (built in crd/printer.ts, registered and
-// removed by the CRD controller as definitions come and go).
-const CUSTOM_PRINTERS = new Map<string, Printer>();
-
-/** Registers the printer of a resource served from a CRD (replacing any earlier one). */
-export function registerPrinter(group: string, resource: string, printer: Printer): void {
-  CUSTOM_PRINTERS.set(`${group}/${resource}`, printer);
-}
-
-export function unregisterPrinter(group: string, resource: string): void {
-  CUSTOM_PRINTERS.delete(`${group}/${resource}`);
-}
+export { registerPrinter, unregisterPrinter } from './custom.js';
 
 /** The printer kube-apiserver uses for a built-in resource, or the default NAME / CREATED AT table. */
 export function printerFor(group: string, resource: string): Printer {
-  return PRINTERS.get(`${group}/${resource}`) ?? CUSTOM_PRINTERS.get(`${group}/${resource}`) ?? defaultPrinter;
+  return PRINTERS.get(`${group}/${resource}`) ?? customPrinter(group, resource) ?? defaultPrinter;
 }
 
 /** Every resource with a dedicated printer, as [group, resource] pairs. */
