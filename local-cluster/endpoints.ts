@@ -273,7 +273,7 @@ export function endpointsController(res: CoreResources, store: ResourceStore): C
   return {
     name: 'local-endpoints',
     async start(enqueue) {
-      const services = await store.watch(res.services, undefined, { resourceVersion: '' }, (type, svc) => {
+      const services = await store.watch(res.services, undefined, { resourceVersion: '', sharedObjects: true }, (type, svc) => {
         const ns = svc.metadata.namespace ?? '';
         let set = byNamespace.get(ns);
         if (type === 'DELETED') set?.delete(svc.metadata.name);
@@ -283,14 +283,14 @@ export function endpointsController(res: CoreResources, store: ResourceStore): C
         }
         enqueue(nsKey(ns, svc.metadata.name));
       });
-      const pods = await store.watch(res.pods, undefined, { resourceVersion: '' }, (_type, pod) => {
+      const pods = await store.watch(res.pods, undefined, { resourceVersion: '', sharedObjects: true }, (_type, pod) => {
         for (const name of byNamespace.get(pod.metadata.namespace ?? '') ?? []) enqueue(nsKey(pod.metadata.namespace, name));
       });
-      const endpoints = await store.watch(res.endpoints, undefined, { resourceVersion: '' }, (type, ep) => {
+      const endpoints = await store.watch(res.endpoints, undefined, { resourceVersion: '', sharedObjects: true }, (type, ep) => {
         // Someone removed or edited what we manage: put it back.
         if (type !== 'ADDED') enqueue(nsKey(ep.metadata.namespace, ep.metadata.name));
       });
-      const slices = await store.watch(res.endpointSlices, undefined, { resourceVersion: '' }, (type, s) => {
+      const slices = await store.watch(res.endpointSlices, undefined, { resourceVersion: '', sharedObjects: true }, (type, s) => {
         const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
         if (svc && type !== 'ADDED' && s.metadata.labels?.[SLICE_MANAGED_BY] === SLICE_CONTROLLER) enqueue(nsKey(s.metadata.namespace, svc));
       });

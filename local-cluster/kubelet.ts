@@ -256,7 +256,7 @@ export function kubeletController(res: CoreResources, store: ResourceStore, opts
     name: 'local-kubelet',
     async start(enqueue) {
       enqueueKey = enqueue;
-      const w = await store.watch(res.pods, undefined, { resourceVersion: '' }, (type, pod) => {
+      const w = await store.watch(res.pods, undefined, { resourceVersion: '', sharedObjects: true }, (type, pod) => {
         trackAddresses(pod, type === 'DELETED');
         if (type === 'DELETED') {
           firstSeen.delete(pod.metadata.uid);

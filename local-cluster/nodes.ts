@@ -185,7 +185,7 @@ export function nodeController(res: CoreResources, store: ResourceStore, opts: N
     name: 'local-nodes',
     async start(enqueue) {
       for (let i = 1; i <= opts.count; i++) enqueue(nodeName(i));
-      const w = await store.watch(res.nodes, undefined, { resourceVersion: '' }, (type, obj) => {
+      const w = await store.watch(res.nodes, undefined, { resourceVersion: '', sharedObjects: true }, (type, obj) => {
         // A deleted node re-registers; others' nodes are left alone.
         if (nodeIndex(obj.metadata.name, opts.count) !== undefined && type === 'DELETED') enqueue(obj.metadata.name);
       });

@@ -127,7 +127,7 @@ export function quotaController(registry: Registry, res: CoreResources, store: R
     name: 'local-resourcequota',
     async start(enqueue) {
       const stops: (() => void)[] = [];
-      const q = await store.watch(res.resourceQuotas, undefined, { resourceVersion: '' }, (type, rq) => {
+      const q = await store.watch(res.resourceQuotas, undefined, { resourceVersion: '', sharedObjects: true }, (type, rq) => {
         const ns = rq.metadata.namespace ?? '';
         let set = byNamespace.get(ns);
         if (type === 'DELETED') set?.delete(rq.metadata.name);
@@ -143,7 +143,7 @@ export function quotaController(registry: Registry, res: CoreResources, store: R
       for (const [group, resource] of WATCHED) {
         const info = storageInfo(registry, group, resource);
         if (!info) continue;
-        const w = await store.watch(info, undefined, { resourceVersion: '' }, (_t, o: StoredObject) => wake(enqueue, o.metadata.namespace));
+        const w = await store.watch(info, undefined, { resourceVersion: '', sharedObjects: true }, (_t, o: StoredObject) => wake(enqueue, o.metadata.namespace));
         stops.push(() => w.stop());
       }
       return () => stops.forEach((s) => s());

@@ -124,7 +124,7 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
       const wakeAll = () => {
         for (const k of pending) enqueue(k);
       };
-      const pods = await store.watch(res.pods, undefined, { resourceVersion: '' }, (type, pod) => {
+      const pods = await store.watch(res.pods, undefined, { resourceVersion: '', sharedObjects: true }, (type, pod) => {
         const key = nsKey(pod.metadata.namespace, pod.metadata.name);
         track(key, pod, type === 'DELETED');
         if (type !== 'DELETED' && wantsScheduling(pod)) {
@@ -141,7 +141,7 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
         // A pod leaving a node (deleted, finished) frees room for the others.
         if (str(asObj(pod.spec)?.nodeName) && (type === 'DELETED' || isTerminal(pod))) wakeAll();
       });
-      const nodes = await store.watch(res.nodes, undefined, { resourceVersion: '' }, (type, node) => {
+      const nodes = await store.watch(res.nodes, undefined, { resourceVersion: '', sharedObjects: true }, (type, node) => {
         const name = node.metadata.name;
         if (type === 'DELETED') {
           fingerprints.delete(name);

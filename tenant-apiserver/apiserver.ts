@@ -185,7 +185,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await Promise.all([...defaultNamespaces, rbac.bootstrap()]);
   const stopRbacFeed = await rbac.start();
   // Tokens are valid only while their service account (same UID) exists.
-  const saWatch = await store.watch(registry.get('', 'v1', 'serviceaccounts')!, undefined, { resourceVersion: '' }, (type, sa) => {
+  const saWatch = await store.watch(registry.get('', 'v1', 'serviceaccounts')!, undefined, { resourceVersion: '', sharedObjects: true }, (type, sa) => {
     const key = `${sa.metadata.namespace}/${sa.metadata.name}`;
     if (type === 'DELETED') saTokens.liveAccounts.delete(key);
     else saTokens.liveAccounts.set(key, sa.metadata.uid);

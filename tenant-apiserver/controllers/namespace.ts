@@ -33,7 +33,7 @@ export function namespaceController(registry: Registry, store: ResourceStore): C
   return {
     name: 'namespace',
     async start(enqueue) {
-      const w = await store.watch(nsInfo(), undefined, { resourceVersion: '' }, (_t, obj) => {
+      const w = await store.watch(nsInfo(), undefined, { resourceVersion: '', sharedObjects: true }, (_t, obj) => {
         if (obj.metadata.deletionTimestamp) enqueue(obj.metadata.name);
       });
       return () => w.stop();

@@ -25,13 +25,13 @@ export function serviceAccountController(registry: Registry, store: ResourceStor
     name: 'serviceaccount',
     async start(enqueue) {
       const ws = [
-        await store.watch(info('namespaces'), undefined, { resourceVersion: '' }, (t, o) => {
+        await store.watch(info('namespaces'), undefined, { resourceVersion: '', sharedObjects: true }, (t, o) => {
           if (t !== 'DELETED' && !o.metadata.deletionTimestamp) enqueue(o.metadata.name);
         }),
-        await store.watch(info('serviceaccounts'), undefined, { resourceVersion: '' }, (t, o) => {
+        await store.watch(info('serviceaccounts'), undefined, { resourceVersion: '', sharedObjects: true }, (t, o) => {
           if (t === 'DELETED' && o.metadata.name === 'default') enqueue(o.metadata.namespace!);
         }),
-        await store.watch(info('configmaps'), undefined, { resourceVersion: '' }, (t, o) => {
+        await store.watch(info('configmaps'), undefined, { resourceVersion: '', sharedObjects: true }, (t, o) => {
           if (o.metadata.name === ROOT_CA_CONFIGMAP && (t === 'DELETED' || (o.data as Record<string, string> | undefined)?.['ca.crt'] !== caPem)) enqueue(o.metadata.namespace!);
         }),
       ];
