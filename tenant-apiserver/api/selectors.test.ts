@@ -10,6 +10,8 @@ import {
   labelSelectorExactMatch,
   labelSelectorFromObject,
   labelSelectorIsEmpty,
+  labelSelectorHints,
+  rawMayMatch,
   labelSelectorToString,
   labelValueErrors,
   matchFields,
@@ -374,5 +376,52 @@ describe('exact name/namespace', () => {
     expect(exactNamespaceFromFieldSelector(sel)).toBe('ns1');
     expect(exactNameFromFieldSelector(parseFieldSelector('metadata.name!=web'))).toBeUndefined();
     expect(exactNamespaceFromFieldSelector(parseFieldSelector(''))).toBeUndefined();
+  });
+});
+
+describe('labelSelectorHints', () => {
+  // Every object the selector matches must pass the raw pre-filter (it may only rule rows out).
+  const keys = ['app', 'tier', 'tenantry.io/tenant', 'example.com/x-y_z', 'n'];
+  const values = ['', 'a', 'web', 'db', 't1', 't10', '42', '7'];
+  const selectors = [
+    'app=web',
+    'app==web',
+    'app in (web,db)',
+    'app notin (web)',
+    'app!=web',
+    'tier',
+    '!tier',
+    'n>10',
+    'n<10',
+    'tenantry.io/tenant=t1,app=web',
+    'example.com/x-y_z=a',
+    'app=',
+    'tenantry.io/tenant in (t1,t10),tier',
+  ];
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+
+  it('never rules out an object the selector matches, and rules out objects without the label', () => {
+    let ruledOut = 0;
+    for (let i = 0; i < 3000; i++) {
+      const labels: Record<string, string> = {};
+      for (let j = rand(4); j > 0; j--) labels[keys[rand(keys.length)]!] = values[rand(values.length)]!;
+      const annotations: Record<string, string> = rand(2) ? { [keys[rand(keys.length)]!]: values[rand(values.length)]! } : {};
+      const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, labels, annotations }, spec: { containers: [] } };
+      const json = JSON.stringify(obj);
+      for (const text of selectors) {
+        const sel = parseLabelSelector(text);
+        const hints = labelSelectorHints(sel);
+        const may = !hints || rawMayMatch(json, hints);
+        if (matchLabels(sel, labels)) expect(may, `${text} on ${json}`).toBe(true);
+        if (!may) ruledOut++;
+      }
+    }
+    expect(ruledOut).toBeGreaterThan(1000);
+    expect(labelSelectorHints(parseLabelSelector('app!=web'))).toBeUndefined();
+    expect(rawMayMatch('{"metadata":{"labels":{"app":"db"}}}', labelSelectorHints(parseLabelSelector('app=web'))!)).toBe(false);
   });
 });

@@ -23,6 +23,7 @@ import type { ResourceInfo } from './registry.js';
 import type { Strategy, StrategyContext } from './strategy.js';
 import { deepClone, isObject, rfc3339, type KubeObject, type ListMeta, type StoredObject, type UserInfo } from './types.js';
 import { validateObjectMeta } from './validation/names.js';
+import { rawMayMatch } from './selectors.js';
 import {
   CompactedError,
   FutureRevisionError,
@@ -36,6 +37,8 @@ import {
 
 export interface Selection {
   labels?: (labels: Record<string, string> | undefined) => boolean;
+  /** Texts the stored JSON must contain to match `labels` (selectors.ts labelSelectorHints): rows without them are not decoded. */
+  rawHints?: readonly (readonly string[])[];
   fields?: (fields: Record<string, string>) => boolean;
   /** metadata.name=X narrows the range to one key. */
   exactName?: string;
@@ -326,6 +329,7 @@ export class ResourceStore {
         readRev = r.revision;
         for (const kv of r.kvs) {
           lastKey = kv.key;
+          if (sel?.rawHints && !rawMayMatch(kv.value, sel.rawHints)) continue;
           const o = this.decode(info, kv);
           if (!sel || matches(this.strategyFor(info), o, sel)) items.push(o);
           if (limit && items.length >= limit) break;

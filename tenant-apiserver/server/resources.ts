@@ -21,6 +21,7 @@ import { loadedPrinters, loadPrinters, mayWantTable } from './tables.js';
 import {
   checkFieldSelectorSupported,
   exactNameFromFieldSelector,
+  labelSelectorHints,
   matchFields,
   matchLabels,
   parseFieldSelector,
@@ -84,6 +85,7 @@ export function selectionFromQuery(query: URLSearchParams, info: ResourceInfo, s
   if (ls) {
     const parsed = parseLabelSelector(ls);
     sel.labels = (labels) => matchLabels(parsed, labels);
+    sel.rawHints = labelSelectorHints(parsed);
   }
   if (fs) {
     const parsed = parseFieldSelector(fs);
