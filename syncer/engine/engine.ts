@@ -28,6 +28,8 @@ const DERIVED_PLURALS = new Set(DERIVED_REFS.map((r) => r.plural));
 const NAMESPACES = CORE('namespaces', 'Namespace', false);
 /** How deep dependencies of dependencies are followed before giving up (pod → namespace is 1). */
 const MAX_NEED_DEPTH = 2;
+/** Up to this many super namespaces, a patrol lists namespaced kinds per namespace instead of cluster-wide. */
+const PATROL_PER_NAMESPACE_MAX = 8;
 
 /** A plan step that must wait: the key is retried with backoff, quietly. */
 export class RetryLater extends Error {}
@@ -536,14 +538,24 @@ export class SyncEngine {
     const tenantLists: Record<string, KubeObject[]> = {};
     const superLists: Record<string, KubeObject[]> = {};
     const selector = `${LABEL_TENANT}=${rt.name}`;
+    // The tenant's super namespaces first: with few of them, namespaced kinds are listed in each, which reads only
+    // this tenant's rows. A cluster-wide label-selected list makes the super cluster read every tenant's objects
+    // (10,000 pods to find 100), once per kind per tenant per patrol.
+    const superNamespaces = (await superClient.list(NAMESPACES, { labelSelector: selector })).items.map((n) => n.metadata?.name ?? '');
+    const perNamespace = superNamespaces.length <= PATROL_PER_NAMESPACE_MAX;
+    const listSuper = async (ref: ResourceRef): Promise<KubeObject[]> => {
+      if (!ref.namespaced || !perNamespace) return (await superClient.list(ref, { labelSelector: selector })).items;
+      const parts = await Promise.all(superNamespaces.map((namespace) => superClient.list(ref, { namespace, labelSelector: selector })));
+      return parts.flatMap((p) => p.items);
+    };
     await Promise.all(
       SYNCED_KINDS.map(async (k) => {
-        const [t, s] = await Promise.all([rt.client.list(k.ref), superClient.list(k.ref, { labelSelector: selector })]);
+        const [t, s] = await Promise.all([rt.client.list(k.ref), listSuper(k.ref)]);
         tenantLists[k.ref.plural] = t.items;
-        superLists[k.ref.plural] = s.items;
+        superLists[k.ref.plural] = s;
       }),
     );
-    await Promise.all(DERIVED_REFS.map(async (r) => (superLists[r.plural] = (await superClient.list(r, { labelSelector: selector })).items)));
+    await Promise.all(DERIVED_REFS.map(async (r) => (superLists[r.plural] = await listSuper(r))));
     const [tenantNodes, superNodes] = await Promise.all([rt.client.list(NODE), superClient.list(NODE)]);
     tenantLists.nodes = tenantNodes.items;
     superLists.nodes = superNodes.items;
