@@ -215,16 +215,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // Listen only now, with storage bootstrapped and every controller started: a client that connects
   // during start-up would only get 503s from /readyz, and each of its TLS handshakes would slow the start.
-  let running: RunningServer;
-  try {
-    running = await http.listen(host, opts.port ?? 6443);
-  } catch (e) {
-    // The address is taken (or not ours): undo the start-up.
+  /** Everything started before the listener, in the order it stops. */
+  const stopBackground = () => {
     clearInterval(compactTimer);
     for (const r of runners) r.stop();
     policy?.close();
     stopRbacFeed();
     saWatch.stop();
+  };
+  let running: RunningServer;
+  try {
+    running = await http.listen(host, opts.port ?? 6443);
+  } catch (e) {
+    // The address is taken (or not ours): undo the start-up.
+    stopBackground();
     await kv.close();
     throw e;
   }
@@ -255,11 +259,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (closed) return;
       closed = true;
       ready = false;
-      clearInterval(compactTimer);
-      for (const r of runners) r.stop();
-      policy?.close();
-      stopRbacFeed();
-      saWatch.stop();
+      stopBackground();
       await running.close();
       await kv.close();
     },
