@@ -15,6 +15,7 @@ import type { KubeObject, UserInfo } from '../tenant-apiserver/api/types.js';
 import { ControllerRunner } from '../tenant-apiserver/controllers/runtime.js';
 import { SqliteStore } from '../tenant-apiserver/storage/sqlite.js';
 import { ApiError } from '../tenant-apiserver/api/errors.js';
+import { eventually } from '../test/harness.js';
 import { applyContainerDefaults, POLICY_USER, TENANT_QUOTA_NAME, tenantPolicyEnforcement, type TenantPolicyEnforcement } from './tenant-enforcement.js';
 import { defaultPolicy, type PolicySet, type PolicySource, type ResolvedPolicy } from './types.js';
 
@@ -108,18 +109,6 @@ async function refusal(p: Promise<unknown>): Promise<ApiError> {
     throw e;
   }
   throw new Error('expected a refusal');
-}
-
-async function eventually(fn: () => Promise<void> | void, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
 
 describe('applyContainerDefaults', () => {

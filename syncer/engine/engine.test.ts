@@ -10,6 +10,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../tenant-apiserver/apiserver.js';
+import { eventually } from '../../test/harness.js';
 import { createKubeClient, type KubeClient } from '../client.js';
 import { ownershipAnnotations, ownershipLabels, superNamespace } from '../mapping.js';
 import { CORE, type KubeObject } from '../types.js';
@@ -31,18 +32,6 @@ async function client(name: string, api: ApiServer): Promise<KubeClient> {
   const kc = new KubeConfig();
   kc.loadFromFile(api.kubeconfigPath);
   return createKubeClient(name, kc);
-}
-
-async function eventually<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 async function start(name: string): Promise<ApiServer> {

@@ -169,11 +169,7 @@ export class ResourceStore {
   private trackerLoading: Promise<ManagedFieldsTracker> | undefined;
   private trackerLoader: (() => Promise<ManagedFieldsTracker>) | undefined;
 
-  setManagedFieldsTracker(t: ManagedFieldsTracker): void {
-    this.tracker = t;
-  }
-
-  /** A tracker loaded by the first write that records fields (server-side apply's machinery is large). */
+  /** The field tracker, loaded by the first write that records fields (server-side apply's machinery is large). */
   setManagedFieldsTrackerLoader(load: () => Promise<ManagedFieldsTracker>): void {
     this.trackerLoader = load;
   }
