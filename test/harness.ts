@@ -34,13 +34,13 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tenantry-${prefix}-`));
 }
 
-export async function startServer(opts: { dataDir?: string; args?: string[]; listen?: string } = {}): Promise<ServerProcess> {
+export async function startServer(opts: { dataDir?: string; args?: string[]; listen?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDir('e2e');
   const kubeconfig = path.join(dataDir, 'admin.kubeconfig');
   fs.rmSync(kubeconfig, { force: true });
   const proc = spawn(process.execPath, [CLI, 'apiserver', '--data-dir', dataDir, '--listen', opts.listen ?? '127.0.0.1:0', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TENANTRY_LOG_LEVEL: process.env.TENANTRY_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, TENANTRY_LOG_LEVEL: process.env.TENANTRY_LOG_LEVEL ?? 'info', ...opts.env },
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -123,18 +123,23 @@ interface Kubeconfig {
   users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
 }
 
-/** A raw HTTPS client authenticated with a kubeconfig's embedded certificates. */
-export function client(kubeconfigPath: string, maxSockets = 8) {
+/** A kubeconfig's server URL and embedded TLS material (CA, client certificate and key, PEM). */
+export function credentials(kubeconfigPath: string): { server: string; ca: Buffer; cert: Buffer; key: Buffer } {
   const kc = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
   const b = (s: string) => Buffer.from(s, 'base64');
-  const agent = new https.Agent({
+  return {
+    server: kc.clusters[0]!.cluster.server,
     ca: b(kc.clusters[0]!.cluster['certificate-authority-data']),
     cert: b(kc.users[0]!.user['client-certificate-data']),
     key: b(kc.users[0]!.user['client-key-data']),
-    keepAlive: true,
-    maxSockets,
-  });
-  const base = kc.clusters[0]!.cluster.server;
+  };
+}
+
+/** A raw HTTPS client authenticated with a kubeconfig's embedded certificates. */
+export function client(kubeconfigPath: string, maxSockets = 8) {
+  const kc = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
+  const { server: base, ca, cert, key } = credentials(kubeconfigPath);
+  const agent = new https.Agent({ ca, cert, key, keepAlive: true, maxSockets });
   const request = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ code: number; body: string; headers: Record<string, string | string[] | undefined> }> =>
     new Promise((resolve, reject) => {
       const req = https.request(base + p, { method, agent, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {

@@ -7,7 +7,11 @@ import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { UserInfo } from '../api/types.js';
 
-export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | 'invalid';
+/**
+ * `tls` is the request's connection: the same socket for every request on it, under HTTP/2 too
+ * (where `req.socket` is a per-stream proxy), so a client certificate is read once per connection.
+ */
+export type Authenticator = (req: IncomingMessage, tls: TLSSocket) => UserInfo | undefined | 'invalid';
 
 /** Extra authenticators (service-account tokens later) plug in here. */
 export type TokenAuthenticator = (token: string) => UserInfo | undefined;
@@ -61,8 +65,7 @@ export function withAuthenticatedGroup(u: UserInfo): UserInfo {
 export function createAuthenticator(tokens: Map<string, UserInfo>, extra: TokenAuthenticator[] = []): Authenticator {
   // A connection's certificate never changes: read it once per socket, not per request.
   const bySocket = new WeakMap<TLSSocket, UserInfo | null>();
-  return (req) => {
-    const socket = req.socket as TLSSocket;
+  return (req, socket) => {
     if (socket.authorized) {
       let user = bySocket.get(socket);
       if (user === undefined) {

@@ -1,8 +1,9 @@
 // The HTTPS front: authentication, in-flight limits, routing between
 // non-resource endpoints (health, version, metrics, discovery, OpenAPI) and the
-// resource handlers, request logging and metrics, Status errors.
+// resource handlers, request logging and metrics, Status errors. The listener
+// (HTTP/2 and HTTP/1.1 on one port) is in transport.ts.
 
-import https from 'node:https';
+import type { Http2SecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -22,6 +23,7 @@ import { acceptHas } from './negotiate.js';
 import { parseRequestInfo } from './request-info.js';
 import { handleResource, type ResourceContext, type ResourceDeps } from './resources.js';
 import { send, sendError, sendRaw } from './respond.js';
+import { createListener, type Exchange } from './transport.js';
 import { serveWatch } from './watch.js';
 
 export interface OpenApiServing {
@@ -79,7 +81,7 @@ function authorizeOrThrow(authorize: (a: Attributes) => Decision, user: UserInfo
 }
 
 export interface RunningServer {
-  server: https.Server;
+  server: Http2SecureServer;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -196,7 +198,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle({ req, res, tls, protocol }: Exchange): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
@@ -208,7 +210,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     const longRunning = ri.verb === 'watch';
     let counted = false;
     try {
-      const auth = deps.authenticate(req);
+      const auth = deps.authenticate(req, tls);
       if (auth === 'invalid' || (auth === undefined && !PUBLIC_PATHS.has(path))) {
         // Drain the body so the connection can be reused.
         req.resume();
@@ -234,9 +236,8 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
       }
       code = res.statusCode;
     } catch (e) {
-      const err = sendError(res, e);
-      code = err.code;
-      if (err.code >= 500) deps.log.warn({ err: e, path, verb: ri.verb, user: user?.username }, 'request failed');
+      code = replyWithError(res, e);
+      if (code >= 500) deps.log.warn({ err: e, path, verb: ri.verb, user: user?.username }, 'request failed');
     } finally {
       if (counted) {
         const kind = mutating ? 'mutating' : 'readOnly';
@@ -248,7 +249,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
       deps.metrics.requests.inc({ verb, group: ri.group, version: ri.version, resource: ri.resource, subresource: ri.subresource, code: String(code) });
       if (!longRunning) deps.metrics.latency.observe({ verb, resource: ri.resource, subresource: ri.subresource }, seconds);
       deps.log.debug(
-        { verb, path, namespace: ri.namespace || undefined, resource: ri.resource || undefined, name: ri.name || undefined, user: user?.username, code, ms: Math.round(seconds * 1e4) / 10 },
+        { verb, path, namespace: ri.namespace || undefined, resource: ri.resource || undefined, name: ri.name || undefined, user: user?.username, code, proto: protocol, ms: Math.round(seconds * 1e4) / 10 },
         'request',
       );
     }
@@ -256,22 +257,8 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
 
   return {
     listen(host: string, port: number): Promise<RunningServer> {
-      const server = https.createServer(
-        {
-          key: deps.tls.key,
-          cert: deps.tls.cert,
-          ca: deps.tls.ca,
-          requestCert: true,
-          // We decide ourselves: unauthenticated requests still reach public paths and get 401 elsewhere.
-          rejectUnauthorized: false,
-          minVersion: 'TLSv1.2',
-        },
-        (req, res) => void handle(req, res),
-      );
-      server.keepAliveTimeout = 65_000;
-      server.headersTimeout = 66_000;
-      // Watches are long-lived: never time out an idle socket under a stream.
-      server.requestTimeout = 0;
+      const listener = createListener(deps.tls, (x) => void handle(x), deps.log);
+      const server = listener.server;
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -283,16 +270,28 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
             server,
             port: addr.port,
             url: `https://${hostForUrl}:${addr.port}`,
-            close: () =>
-              new Promise<void>((done) => {
-                for (const finish of [...openWatches]) finish();
-                server.close(() => done());
-                server.closeIdleConnections();
-                setTimeout(() => server.closeAllConnections(), 2000).unref();
-              }),
+            close: () => {
+              // Watches first: each holds its connection (an h2 session, an HTTP/1.1 socket) open.
+              for (const finish of [...openWatches]) finish();
+              return listener.close();
+            },
           });
         });
       });
     },
   };
+}
+
+/**
+ * Sends e as a Status and returns its code. When even that fails (the response is in a state that
+ * cannot take a Status, e.g. headers rejected by the HTTP/2 layer), the stream is reset rather than
+ * left hanging or the error escaping as an unhandled rejection.
+ */
+function replyWithError(res: ServerResponse, e: unknown): number {
+  try {
+    return sendError(res, e).code;
+  } catch {
+    res.destroy();
+    return 500;
+  }
 }

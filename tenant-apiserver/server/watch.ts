@@ -13,6 +13,12 @@ import { send, serialize } from './respond.js';
 import type { ResourceContext } from './resources.js';
 import type { ServerMetrics } from './metrics.js';
 
+/**
+ * No Transfer-Encoding (nor any other connection-specific header): HTTP/2 forbids them and node
+ * throws on them, and without a Content-Length HTTP/1.1 responses are chunked anyway.
+ */
+const STREAM_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' } as const;
+
 /** Each shared object's event lines, encoded once for every watcher that is sent it (by event type). */
 const SERIALIZED = new WeakMap<object, Map<string, Buffer>>();
 
@@ -117,13 +123,21 @@ export async function serveWatch(
   } catch (e) {
     if (e instanceof ApiError && e.code === 410) {
       // kube-apiserver answers 200 and reports the expiry as the stream's first event.
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.writeHead(200, STREAM_HEADERS);
       res.end(encode('ERROR', e.toStatus()));
       return;
     }
     throw e;
   }
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // The client may have gone while the watch was being set up (a closed connection, a reset h2
+  // stream): its 'close' has fired already and would never end this stream. (Under h2, req.socket
+  // answers `destroyed` for the request's stream.) Nothing below awaits, so this check is final.
+  if (ctx.req.socket.destroyed) {
+    handle.stop();
+    return;
+  }
+  res.writeHead(200, STREAM_HEADERS);
+  // The client waits for the headers before it counts the watch as started.
   res.flushHeaders();
   started = true;
   for (const c of buffered) res.write(c);
