@@ -404,14 +404,15 @@ export function daemonSetController(registry: Registry, store: ResourceStore, op
   return {
     name: 'daemonset',
     async start(enqueue) {
-      const allDaemonSets = async () => {
-        for (const d of (await store.list(dsInfo(), undefined)).items) enqueue(`${d.metadata.namespace}/${d.metadata.name}`);
-      };
       return watchMany([
         watchAll(store, dsInfo(), owners.feed(selfMapper(enqueue))),
         watchAll(store, podsInfo(), ownerMapper({ ownerKind: 'DaemonSet', ownerGroup: 'apps', enqueue, orphanOwners: dsMatching })),
-        // Any node change can change where daemons run.
-        watchAll(store, nodesInfo(), () => void allDaemonSets().catch(() => undefined)),
+        // Any node change can change where daemons run. (From the cache the DaemonSet watch keeps: a
+        // storage list on every node event was a visible cost where nodes change often, as a
+        // syncer's virtual nodes do, and there are usually no daemon sets at all.)
+        watchAll(store, nodesInfo(), () => {
+          for (const key of owners.all()) enqueue(key);
+        }),
       ]);
     },
     async reconcile(key) {

@@ -90,6 +90,13 @@ export class OwnerCache {
     };
   }
 
+  /** Keys (`ns/name`) of every owner, in every namespace. */
+  all(): string[] {
+    const out: string[] = [];
+    for (const m of this.byNamespace.values()) for (const o of m.values()) out.push(`${o.metadata.namespace}/${o.metadata.name}`);
+    return out;
+  }
+
   /** Keys (`ns/name`) of the namespace's owners that `matches` accepts. */
   matching(namespace: string | undefined, matches: (owner: StoredObject) => boolean): string[] {
     const out: string[] = [];
