@@ -1,15 +1,14 @@
-// A small JSON client for one cluster, authenticated through client-node's
-// KubeConfig (certificates, tokens, exec plugins). Why not the typed APIs or
-// KubernetesObjectApi for reads and writes: their serializer maps objects onto
-// the models compiled into the library, turning timestamps into Date objects
-// and dropping fields it does not know. A syncer must copy objects faithfully,
-// including fields newer than the library, so it keeps the wire JSON as is.
-// Informers use client-node's ListWatch with this client's list (engine/informer.ts).
+// A small JSON client for one cluster: reads, writes, paged lists and watch
+// streams on one keep-alive connection pool. Why not client-node's typed APIs
+// or KubernetesObjectApi: their serializer maps objects onto the models
+// compiled into the library, turning timestamps into Date objects and dropping
+// fields it does not know. A syncer must copy objects faithfully, including
+// fields newer than the library, so it keeps the wire JSON as is.
+// Credentials come from kubeconfig.ts.
 
-import https from 'node:https';
-import http from 'node:http';
 import tls from 'node:tls';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from './kubeconfig.js';
+import { createTransport } from './transport.js';
 import { apiVersionOf, type KubeObject, type Obj, type ResourceRef } from './types.js';
 
 /** A failed API call, carrying the server's Status. */
@@ -44,7 +43,6 @@ export interface DeleteOpts {
 export interface KubeClient {
   /** A short name for logs ("super", a tenant's name). */
   readonly name: string;
-  readonly kubeConfig: KubeConfig;
   get(ref: ResourceRef, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** `versionOnly`: just the list's resourceVersion (no items), to watch from now on. */
   list(ref: ResourceRef, opts?: { namespace?: string; labelSelector?: string; versionOnly?: boolean }): Promise<ListResult>;
@@ -54,7 +52,27 @@ export interface KubeClient {
   post(ref: ResourceRef, namespace: string, name: string, subresource: string, body: KubeObject): Promise<KubeObject>;
   /** Resolves false when the object was already gone. */
   delete(ref: ResourceRef, namespace: string, name: string, opts?: DeleteOpts): Promise<boolean>;
+  /** Opens a watch stream (see WatchOpts); events arrive in order until the stream ends. */
+  watch(ref: ResourceRef, opts: WatchOpts, onEvent: (e: WatchEvent) => void): WatchStream;
   close(): void;
+}
+
+export interface WatchOpts {
+  resourceVersion: string;
+  labelSelector?: string;
+  /** The server ends the stream after this long (client-go picks 5–10 minutes at random). */
+  timeoutSeconds?: number;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
+}
+
+export interface WatchStream {
+  /** Resolves when the server ends the stream; rejects on a refused watch (a KubeError: 410 when too old) or a broken connection. */
+  done: Promise<void>;
+  stop(): void;
 }
 
 /** /api/v1/namespaces/ns/pods[/name[/sub]] */
@@ -69,100 +87,143 @@ export function resourcePath(ref: ResourceRef, namespace?: string, name?: string
 
 const PAGE = 500;
 
-export async function createKubeClient(name: string, kc: KubeConfig, opts: { timeoutMs?: number } = {}): Promise<KubeClient> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error(`${name}: kubeconfig has no current cluster`);
-  const base = new URL(cluster.server);
+/** The error a non-2xx answer stands for, from its Status body when it has one. */
+function kubeErrorOf(what: string, code: number, json: unknown): KubeError {
+  const st = (json && typeof json === 'object' ? json : {}) as Obj;
+  const reason = typeof st.reason === 'string' ? st.reason : '';
+  const msg = typeof st.message === 'string' ? st.message : `HTTP ${code}`;
+  return new KubeError(code, reason, `${what}: ${msg}`, st);
+}
+
+function statusError(what: string, code: number, text: string): KubeError {
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return kubeErrorOf(what, code, json);
+}
+
+export async function createKubeClient(name: string, access: ClusterAccess, opts: { timeoutMs?: number; http2?: boolean } = {}): Promise<KubeClient> {
+  const base = new URL(access.server);
   const secure = base.protocol === 'https:';
-  // TLS material once, for a keep-alive agent; credentials per request (tokens may rotate).
-  const tlsOpts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(tlsOpts);
   // One TLS context for every connection of this client: given ca/cert/key, tls.connect builds a
   // fresh context per connection, parsing the key and CA again (a visible share of the syncer's
   // CPU whenever bursts open new connections, at a syncer start above all).
-  const secureContext = secure ? tls.createSecureContext({ ca: tlsOpts.ca, cert: tlsOpts.cert, key: tlsOpts.key }) : undefined;
-  const tlsAgentOpts: https.AgentOptions = { secureContext, rejectUnauthorized: tlsOpts.rejectUnauthorized, servername: tlsOpts.servername, keepAlive: true };
-  // Watches hold their sockets for as long as they run (about 13 on the super cluster's client, 9 on a tenant's):
-  // the cap leaves room for requests beside them.
-  const agent = secure ? new https.Agent({ ...tlsAgentOpts, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const secureContext = secure ? tls.createSecureContext({ ca: access.tls.ca, cert: access.tls.cert, key: access.tls.key }) : undefined;
+  const transport = createTransport(base, { secureContext, rejectUnauthorized: access.tls.rejectUnauthorized, servername: access.tls.servername, http2: opts.http2 });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const prefix = base.pathname.replace(/\/$/, '');
-
-  // Credentials that cannot change (client certificates, a token or password written in the
-  // kubeconfig) are turned into headers once: re-deriving them per request re-decoded the whole
-  // kubeconfig user each time, a measurable share of the syncer's CPU at 10,000 pods.
-  const user = kc.getCurrentUser();
-  // exec plugins and auth providers (in-cluster config reads a rotating token file through one) stay per request.
-  const staticAuth = !user || (!user.exec && !user.authProvider);
-  const authHeaders = async (): Promise<Record<string, string>> => {
-    const ro: https.RequestOptions = { headers: {} };
-    await kc.applyToHTTPSOptions(ro);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ro.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-    if (ro.auth) headers.Authorization = `Basic ${Buffer.from(ro.auth).toString('base64')}`;
-    return headers;
-  };
-  const fixedAuth = staticAuth ? await authHeaders() : undefined;
+  const fixedAuth = access.fixedHeaders;
+  const headersFor = async (): Promise<Record<string, string>> => ({ Accept: 'application/json', ...(fixedAuth ?? (await access.headers())) });
 
   async function request(method: string, path: string, body?: unknown): Promise<{ code: number; json: unknown }> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...(fixedAuth ?? (await authHeaders())) };
+    const headers = await headersFor();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(payload.length);
     }
-    const url = new URL(prefix + path, base);
-    const mod = secure ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ code: res.statusCode ?? 0, json });
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out after ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const r = await transport.send({ method, path: prefix + path, headers, body: payload, timeoutMs });
+    let json: unknown;
+    try {
+      json = r.body.length ? JSON.parse(r.body.toString('utf8')) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { code: r.code, json };
   }
 
   async function call(method: string, path: string, body?: unknown): Promise<KubeObject> {
     const r = await request(method, path, body);
     if (r.code >= 200 && r.code < 300) return (r.json ?? {}) as KubeObject;
-    const st = (r.json && typeof r.json === 'object' ? r.json : {}) as Obj;
-    const reason = typeof st.reason === 'string' ? st.reason : '';
-    const msg = typeof st.message === 'string' ? st.message : `HTTP ${r.code}`;
-    throw new KubeError(r.code, reason, `${name}: ${method} ${path}: ${msg}`, st);
+    throw kubeErrorOf(`${name}: ${method} ${path}`, r.code, r.json);
   }
 
   const withKind = (ref: ResourceRef, obj: KubeObject): KubeObject => ({ ...obj, apiVersion: apiVersionOf(ref), kind: ref.kind });
 
-  // client-node's watches (the informers' ListWatch) ask the KubeConfig for fetch options per
-  // watch, and it builds a new https.Agent each time: a fresh TLS context and a full handshake
-  // for every one of the ~9 watches per tenant, and again on every watch restart. At 100 tenants
-  // that was most of a syncer start. Watches go through this client's own keep-alive agent
-  // instead: an informer's watch starts right after its list, on the socket the list just
-  // released, so connecting a tenant costs a handful of TLS handshakes, not one per watch and list.
-  // Everything else about the KubeConfig is inherited.
-  const watchConfig = Object.create(kc) as KubeConfig;
-  const fixedFetch = staticAuth ? await kc.applyToFetchOptions({}) : undefined;
-  watchConfig.applyToFetchOptions = async (o) => {
-    const base = fixedFetch ?? (await kc.applyToFetchOptions(o));
-    return { ...base, method: o.method ?? base.method, agent };
-  };
+  function watch(ref: ResourceRef, o: WatchOpts, onEvent: (e: WatchEvent) => void): WatchStream {
+    const q = new URLSearchParams({ watch: '1', allowWatchBookmarks: 'true', resourceVersion: o.resourceVersion });
+    if (o.labelSelector) q.set('labelSelector', o.labelSelector);
+    if (o.timeoutSeconds) q.set('timeoutSeconds', String(o.timeoutSeconds));
+    const path = `${prefix}${resourcePath(ref)}?${q}`;
+    const what = `${name}: watch ${resourcePath(ref)}`;
+    let stream: { cancel(): void } | undefined;
+    let stopped = false;
+    let guard: NodeJS.Timeout | undefined;
+    let settle = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      settle = resolve;
+      headersFor().then((headers) => {
+        if (stopped) return resolve();
+        let code = 0;
+        const errorBody: Buffer[] = [];
+        // Newline-delimited JSON; a line may span chunks (bytes: a character may too).
+        let rest = Buffer.alloc(0);
+        const end = (e?: Error) => {
+          clearTimeout(guard);
+          if (stopped) resolve();
+          else if (e) reject(e);
+          else if (code !== 200) reject(statusError(what, code, Buffer.concat(errorBody).toString('utf8')));
+          else resolve();
+        };
+        stream = transport.open(
+          { method: 'GET', path, headers },
+          {
+            head: (c) => (code = c),
+            data: (chunk) => {
+              if (code !== 200) {
+                errorBody.push(chunk);
+                return;
+              }
+              let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+              let nl: number;
+              while (!stopped && (nl = buf.indexOf(10)) >= 0) {
+                const line = buf.subarray(0, nl);
+                buf = buf.subarray(nl + 1);
+                if (line.length === 0) continue;
+                let e: WatchEvent;
+                try {
+                  e = JSON.parse(line.toString('utf8')) as WatchEvent;
+                } catch {
+                  stream?.cancel();
+                  end(new Error(`${what}: undecodable event`));
+                  return;
+                }
+                onEvent(e);
+              }
+              rest = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+            },
+            end: () => end(),
+            error: (e) => end(e),
+          },
+        );
+        // The server ends the stream at timeoutSeconds; one still open well after that sits on a
+        // connection that died without a word (no FIN, no RST): give up on it and resume.
+        if (o.timeoutSeconds) {
+          guard = setTimeout(() => {
+            stream?.cancel();
+            end(new Error(`${what}: no end ${o.timeoutSeconds} s + 30 s after it opened`));
+          }, (o.timeoutSeconds + 30) * 1000);
+          guard.unref();
+        }
+      }, reject);
+    });
+    return {
+      done,
+      stop() {
+        stopped = true;
+        clearTimeout(guard);
+        stream?.cancel();
+        settle();
+      },
+    };
+  }
 
   return {
     name,
-    kubeConfig: watchConfig,
+    watch,
     async get(ref, namespace, objName) {
       try {
         return await call('GET', resourcePath(ref, namespace, objName));
@@ -211,7 +272,7 @@ export async function createKubeClient(name: string, kc: KubeConfig, opts: { tim
       }
     },
     close() {
-      agent.destroy();
+      transport.close();
     },
   };
 }

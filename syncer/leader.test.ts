@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadClusterAccess } from './kubeconfig.js';
 import YAML from 'yaml';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,10 +30,7 @@ const FAST = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tenantry-leader-${name}-`));
 
 async function clientFor(name: string, kubeconfig: string, opts: { server?: string; timeoutMs?: number } = {}): Promise<KubeClient> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  if (opts.server) kc.clusters = kc.clusters.map((c) => ({ ...c, server: opts.server! }));
-  return createKubeClient(name, kc, { timeoutMs: opts.timeoutMs });
+  return createKubeClient(name, await loadClusterAccess(kubeconfig, { server: opts.server }), { timeoutMs: opts.timeoutMs });
 }
 
 /** testkit's waitFor, naming what was waited for when it times out. */

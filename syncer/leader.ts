@@ -373,8 +373,8 @@ export function fenceWrites(client: KubeClient, allowed: () => boolean): KubeCli
   };
   return {
     name: client.name,
-    kubeConfig: client.kubeConfig,
     get: (ref, ns, name) => client.get(ref, ns, name),
+    watch: (ref, o, onEvent) => client.watch(ref, o, onEvent),
     list: (ref, o) => client.list(ref, o),
     async create(ref, ns, obj) {
       check(`create ${ref.plural}`);

@@ -3,10 +3,11 @@
 
 import http from 'node:http';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
 import { createKubeClient, type KubeClient } from './client.js';
+import { loadClusterAccess } from './kubeconfig.js';
+import { startIdleReclaim } from './memory.js';
 import { SyncEngine } from './engine/engine.js';
 import { createSyncerMetrics } from './engine/metrics.js';
 import { tenantNameError } from './mapping.js';
@@ -67,12 +68,6 @@ export function parseDuration(v: string): number {
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
 }
 
-function loadKubeConfig(file: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
-  return kc;
-}
-
 export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
   const log = cfg.log;
   const names = new Set<string>();
@@ -85,14 +80,14 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tenantry_syncer_' });
   const metrics = createSyncerMetrics(registry);
-  const superClient = await createKubeClient('super', loadKubeConfig(cfg.superKubeconfig));
+  const superClient = await createKubeClient('super', await loadClusterAccess(cfg.superKubeconfig));
   const tenantClients: KubeClient[] = [];
-  for (const t of cfg.tenants) tenantClients.push(await createKubeClient(t.name, loadKubeConfig(t.kubeconfig)));
+  for (const t of cfg.tenants) tenantClients.push(await createKubeClient(t.name, await loadClusterAccess(t.kubeconfig)));
 
   // Leader election: a standby keeps no engine; the leader runs one per term, and every write it
   // makes is fenced so none starts once the term has ended. Without election this replica always leads.
   const le = cfg.leaderElection ? leaderElectionOptions(cfg.leaderElection) : undefined;
-  const leaseClient = le ? await createKubeClient('super-lease', loadKubeConfig(cfg.superKubeconfig), { timeoutMs: Math.max(1000, Math.floor(le.renewDeadlineMs / 2)) }) : undefined;
+  const leaseClient = le ? await createKubeClient('super-lease', await loadClusterAccess(cfg.superKubeconfig), { timeoutMs: Math.max(1000, Math.floor(le.renewDeadlineMs / 2)) }) : undefined;
   let elector: LeaderElector | undefined;
   const fence = (c: KubeClient): KubeClient => (elector ? fenceWrites(c, () => elector!.isLeader()) : c);
   const leaderMetric = leaderGauge(registry);
@@ -203,6 +198,7 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
 
   if (elector) elector.start();
   else (await startTerm()).synced.catch((e: unknown) => log.error({ err: String(e) }, 'connecting tenants failed'));
+  const stopReclaim = startIdleReclaim({ activity: () => engine.reconcilesStarted + term * 1e9, log });
 
   return {
     get engine() {
@@ -213,6 +209,7 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
     metricsUrl,
     ready,
     async close() {
+      stopReclaim();
       // Stop writing first; only then release the lease, so a successor never overlaps.
       if (elector) await elector.stop();
       else await endTerm();

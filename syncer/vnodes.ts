@@ -6,7 +6,7 @@
 // syncer made (labelled tenantry.io/virtual-node) are ever changed or removed.
 
 import { LABEL_VIRTUAL_NODE, isReservedKey } from './mapping.js';
-import { CORE, asObj, clone, isDeleting, objs, semanticEqual, uidOf, type KubeObject, type Obj } from './types.js';
+import { CORE, asObj, canonical, clone, isDeleting, objs, semanticEqual, uidOf, type KubeObject, type Obj } from './types.js';
 import type { Action, Plan, SyncContext } from './engine/kind.js';
 
 export const NODE = CORE('nodes', 'Node', false);
@@ -35,6 +35,16 @@ function comparableStatus(status: unknown): unknown {
   return s;
 }
 
+/**
+ * What of a super node its virtual nodes show, heartbeats left out: a node update that leaves
+ * this unchanged (most are heartbeats) has nothing for any tenant. At 40 nodes and 100 tenants,
+ * planning every tenant's virtual node on every heartbeat kept the syncer busy while nothing changed.
+ */
+export function vnodeFingerprint(superNode: KubeObject): string {
+  const v = virtualNode(superNode);
+  return JSON.stringify(canonical({ labels: v.metadata?.labels, spec: v.spec, status: comparableStatus(v.status) }));
+}
+
 export function vnodeStatusEqual(a: KubeObject, b: KubeObject): boolean {
   return semanticEqual(comparableStatus(a.status), comparableStatus(b.status));
 }
@@ -51,7 +61,7 @@ export function isVirtualNode(node: KubeObject | undefined): boolean {
 /** The plan for the tenant's virtual node `name`. */
 export function planVNode(ctx: SyncContext, name: string): Plan {
   const superNode = ctx.view.superNode(name);
-  const needed = superNode !== undefined && ctx.view.superPodsOnNode(name).length > 0;
+  const needed = superNode !== undefined && ctx.view.superPodCountOnNode(name) > 0;
   const tenantNode = ctx.view.tenantGet('nodes', '', name);
   if (!needed) {
     if (tenantNode && isVirtualNode(tenantNode) && !isDeleting(tenantNode)) {

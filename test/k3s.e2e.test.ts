@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadClusterAccess } from '../syncer/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeClient } from '../syncer/client.js';
 import { superNamespace } from '../syncer/mapping.js';
@@ -93,9 +93,7 @@ describe.skipIf(!docker)('syncer against k3s (testcontainers)', () => {
   let syncerOut = '';
 
   const client = async (name: string, kubeconfig: string) => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    return createKubeClient(name, kc);
+    return createKubeClient(name, await loadClusterAccess(kubeconfig));
   };
 
   beforeAll(async () => {

@@ -15,9 +15,9 @@ import { DERIVED_REFS } from '../kinds/namespace-policy.js';
 import type { PolicySource } from '../../policy/types.js';
 import { TenantPolicies } from './policies.js';
 import { planEvent } from '../kinds/events.js';
-import { NODE, planVNode, isVirtualNode } from '../vnodes.js';
+import { NODE, planVNode, isVirtualNode, vnodeFingerprint } from '../vnodes.js';
 import { FairQueue, PRIORITY, type Priority, type QueueItem } from './queue.js';
-import { Informer } from './informer.js';
+import { Informer, decodedObjects, type DecodedObjects } from './informer.js';
 import { keyString, parseKey, type Action, type Confirm, type Key, type Plan, type SyncContext, type View } from './kind.js';
 import { planSync, superCoordinates } from './reconciler.js';
 import { CacheView, INDEX_TENANT, INDEX_TENANT_NODE, SnapshotView, tenantIndex, tenantNodeIndex } from './views.js';
@@ -30,6 +30,8 @@ const NAMESPACES = CORE('namespaces', 'Namespace', false);
 const MAX_NEED_DEPTH = 2;
 /** Up to this many super namespaces, a patrol lists namespaced kinds per namespace instead of cluster-wide. */
 const PATROL_PER_NAMESPACE_MAX = 8;
+
+const yieldToIo = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A plan step that must wait: the key is retried with backoff, quietly. */
 export class RetryLater extends Error {}
@@ -84,6 +86,10 @@ export class SyncEngine {
   private patrolling: Promise<void> | undefined;
   /** Super events already copied (uid → resourceVersion); bounded, a miss only costs a redundant write. */
   private readonly copiedEvents = new LRUCache<string, string>({ max: 20_000 });
+  /** Super node name → what its virtual nodes show (vnodeFingerprint), to skip heartbeat-only updates. */
+  private readonly nodeFingerprints = new Map<string, string>();
+  /** Decoded cached objects, shared by every informer of this engine (informer.ts). */
+  private readonly decoded: DecodedObjects = decodedObjects();
   /** Conflicts already reported, so a stuck object does not flood the log. */
   private readonly reported = new LRUCache<string, true>({ max: 5_000, ttl: 10 * 60_000 });
   readonly policies: TenantPolicies;
@@ -127,7 +133,7 @@ export class SyncEngine {
     const superClient = this.opts.superClient;
     const refs: [ResourceRef, string | undefined][] = [...[...SYNCED_KINDS.map((k) => k.ref), ...DERIVED_REFS].map((r) => [r, LABEL_TENANT] as [ResourceRef, string]), [NODE, undefined], [EVENTS, undefined]];
     for (const [ref, selector] of refs) {
-      const inf = new Informer(superClient, ref, { labelSelector: selector, log: this.log, fromNow: ref.plural === 'events' });
+      const inf = new Informer(superClient, ref, { labelSelector: selector, log: this.log, fromNow: ref.plural === 'events', decoded: this.decoded });
       if (selector) inf.addIndex(INDEX_TENANT, tenantIndex);
       if (ref.plural === 'pods') inf.addIndex(INDEX_TENANT_NODE, tenantNodeIndex);
       inf.on((type, obj) => this.onSuperEvent(ref.plural, type, obj));
@@ -176,15 +182,16 @@ export class SyncEngine {
       informers: new Map(),
       ready: false,
       bindingUnsupported: false,
-      namespaces: new LRUCache({ max: 10_000 }),
+      // Small: lru-cache allocates its full size up front, and a miss only costs one hash.
+      namespaces: new LRUCache({ max: 256 }),
       log,
       weight: conn.weight || undefined,
     };
     this.tenants.set(conn.name, rt);
     this.queue.setWeight(conn.name, rt.weight ?? this.policies.forTenant(conn.name).weight);
     for (const ref of TENANT_REFS) {
-      const inf = new Informer(conn.client, ref, { log });
-      inf.on((type, obj) => this.onTenantEvent(rt, ref.plural, type, obj));
+      const inf = new Informer(conn.client, ref, { log, decoded: this.decoded });
+      inf.on((type, obj, listed) => this.onTenantEvent(rt, ref.plural, type, obj, listed));
       rt.informers.set(ref.plural, inf);
     }
     await Promise.all([...rt.informers.values()].map((i) => i.start()));
@@ -193,7 +200,19 @@ export class SyncEngine {
     await this.superSynced;
     if (this.stopped) return;
     this.opts.metrics.tenantsReady.inc();
-    // Tenant keys were queued by the informers' initial lists; the super side's may be orphans: queue them too.
+    // Tenant keys were queued by the informers' initial lists, behind new objects; but what has no
+    // super copy yet was created while the syncer was away, and its tenant is waiting on it: first.
+    const ctx = this.context(rt, this.cacheView(rt));
+    for (const [plural, inf] of rt.informers) {
+      const kind = KIND_BY_PLURAL.get(plural);
+      const sup = this.superInformers.get(plural);
+      if (!kind || !sup) continue;
+      for (const [ns, name] of inf.keys()) {
+        const c = superCoordinates(kind, ctx, ns, name);
+        if (!sup.has(c.namespace, c.name)) this.enqueue(rt.name, { kind: plural, namespace: ns, name }, PRIORITY.urgent);
+      }
+    }
+    // The super side's may be orphans: queue them too.
     for (const inf of this.superInformers.values()) for (const o of inf.byIndex(INDEX_TENANT, rt.name)) this.onSuperEvent(inf.ref.plural, 'add', o);
     for (const node of rt.informers.get('nodes')!.list()) if (isVirtualNode(node)) this.enqueue(rt.name, { kind: 'vnodes', namespace: '', name: node.metadata?.name ?? '' });
     log.info({ tenantUID: uid }, 'tenant connected and synced');
@@ -209,7 +228,7 @@ export class SyncEngine {
     this.queue.add(tenant, keyString(key), priority);
   }
 
-  private onTenantEvent(rt: TenantRuntime, plural: string, type: string, obj: KubeObject): void {
+  private onTenantEvent(rt: TenantRuntime, plural: string, type: string, obj: KubeObject, listed = false): void {
     const ns = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     if (plural === 'nodes') {
@@ -217,8 +236,10 @@ export class SyncEngine {
       return;
     }
     // A new tenant object goes ahead of status copies: create-to-super latency is what a tenant waits on.
-    // Updates (mostly the echo of our own status writes) keep the normal lane.
-    this.enqueue(rt.name, { kind: plural, namespace: ns, name }, type === 'add' ? PRIORITY.urgent : PRIORITY.normal);
+    // Updates (mostly the echo of our own status writes) keep the normal lane, and so does what a
+    // list found: after a restart every object is an "add" to check, and a pod created meanwhile
+    // must not wait behind all of them.
+    this.enqueue(rt.name, { kind: plural, namespace: ns, name }, type === 'add' && !listed ? PRIORITY.urgent : PRIORITY.normal);
     // Whether a service has a selector decides whether its endpoints are the tenant's to sync.
     if (plural === 'services') this.enqueue(rt.name, { kind: 'endpoints', namespace: ns, name });
   }
@@ -226,9 +247,15 @@ export class SyncEngine {
   private onSuperEvent(plural: string, type: string, obj: KubeObject): void {
     if (plural === 'nodes') {
       const name = obj.metadata?.name ?? '';
+      if (type === 'delete') this.nodeFingerprints.delete(name);
+      else {
+        const fp = vnodeFingerprint(obj);
+        if (type === 'update' && this.nodeFingerprints.get(name) === fp) return;
+        this.nodeFingerprints.set(name, fp);
+      }
       for (const rt of this.tenants.values()) {
         if (!rt.ready) continue;
-        const hasPods = this.superInformers.get('pods')!.byIndex(INDEX_TENANT_NODE, `${rt.name}/${name}`).length > 0;
+        const hasPods = this.superInformers.get('pods')!.countByIndex(INDEX_TENANT_NODE, `${rt.name}/${name}`) > 0;
         if (hasPods || isVirtualNode(rt.informers.get('nodes')!.get('', name))) this.enqueue(rt.name, { kind: 'vnodes', namespace: '', name });
       }
       return;
@@ -301,12 +328,20 @@ export class SyncEngine {
       if (!item) return;
       await this.process(item);
       this.queue.done(item);
+      // A reconcile with nothing to write never leaves the microtask queue: after a restart,
+      // workers re-checking 20,000 cached objects kept every socket unread (lists, /readyz, new
+      // tenant objects) until all were done. Give I/O its turn between items.
+      await yieldToIo();
     }
   }
+
+  /** Reconciles started so far (a cheap sign of activity). */
+  reconcilesStarted = 0;
 
   private async process(item: QueueItem): Promise<void> {
     const rt = this.tenants.get(item.tenant);
     if (!rt) return;
+    this.reconcilesStarted++;
     const key = parseKey(item.key);
     const started = process.hrtime.bigint();
     let result = 'success';

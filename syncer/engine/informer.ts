@@ -1,36 +1,58 @@
-// An informer: client-node's ListWatch (makeInformer) for the list+watch and
-// the cache, plus what a long-running syncer needs around it:
-// - restart with backoff after errors (ListWatch stops on a failed list or a
-//   broken connection and waits to be started again);
+// An informer: a list, then a watch from the list's resourceVersion, feeding a
+// cache and handlers — client-go's Reflector and Indexer in small:
+// - the watch is re-opened from the last resourceVersion seen (events and
+//   bookmarks) when the server ends it; a 410 (too old) re-lists and reports
+//   what changed as add/update/delete; other failures back off first;
 // - `start()` resolves only once the first list has succeeded (caches are
 //   complete before workers read them);
 // - secondary indexes (pods by node, objects by tenant);
-// - `relist()`: a fresh ListWatch built beside the old one and swapped in once
-//   listed, with add/update/delete reported for what differed. The patroller
-//   uses it when it finds the cache has drifted from the server.
+// - `relist()`: a fresh list now, differences reported. The patroller uses it
+//   when it finds the cache has drifted from the server.
+// Lists and watches go through the cluster's KubeClient, so they share its
+// connections (client-node's ListWatch opened a new TLS connection per watch and
+// its import alone cost the syncer ~80 MB).
 
-import { makeInformer, type Informer as ClientInformer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { KubeClient } from '../client.js';
-import { resourcePath } from '../client.js';
+import { isKubeError, type KubeClient, type WatchEvent, type WatchStream } from '../client.js';
 import type { KubeObject, ResourceRef } from '../types.js';
 
 export type InformerEventType = 'add' | 'update' | 'delete';
-export type InformerHandler = (type: InformerEventType, obj: KubeObject) => void;
-
-type ListWatch = ClientInformer<KubernetesObject> & ObjectCache<KubernetesObject>;
+/** `listed`: the change was found by a list (the first, or a re-list), not reported by the watch. */
+export type InformerHandler = (type: InformerEventType, obj: KubeObject, listed: boolean) => void;
 
 const objKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 /**
- * Drops what the syncer never reads from a cached object, in place (client-go
+ * Drops what the syncer never reads from an object, in place (client-go
  * informers' transform): managedFields are often the largest part of a pod
  * and 10,000 pods are cached on each side. An update sent without
  * managedFields keeps the server's (kube treats absent as "unchanged").
+ * Set to undefined, not deleted: `delete` turns V8 objects into slow
+ * dictionaries several times their size, and JSON leaves undefined out.
  */
 export function slim(o: KubeObject): KubeObject {
-  if (o.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
+  if (o.metadata?.managedFields !== undefined) o.metadata.managedFields = undefined;
   return o;
+}
+
+/**
+ * Decoded objects recently read or written, shared by the informers of one syncer.
+ * The caches hold each object as its JSON text: at 10,000 pods on each side, decoded
+ * objects took about 7 KB each against about 2 KB of text, and most are not read again
+ * until the next patrol. What workers are busy with stays decoded here.
+ */
+export type DecodedObjects = LRUCache<string, KubeObject>;
+export const decodedObjects = (max = 2048): DecodedObjects => new LRUCache<string, KubeObject>({ max });
+let informerIds = 0;
+
+/** Under vitest (set in its workers and inherited by the syncers tests spawn), shared objects are frozen: a reader that writes to one fails instead of corrupting what the others see. */
+const FREEZE_SHARED = !!process.env.VITEST;
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  Object.freeze(v);
 }
 
 export interface InformerOptions {
@@ -43,24 +65,48 @@ export interface InformerOptions {
    */
   fromNow?: boolean;
   log: Logger;
+  /** How long each watch runs before it is re-opened (default 5–10 minutes at random). */
+  watchTimeoutSeconds?: number;
   /** First and longest restart delay after an error. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Where decoded objects are kept (default: a small one of this informer's own). */
+  decoded?: DecodedObjects;
 }
 
+/** Watches end after 5–10 minutes (at random, so a fleet of them does not re-open all at once), as client-go's do. */
+const watchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
+
 export class Informer {
-  private lw: ListWatch;
+  /** key → the object's JSON (see DecodedObjects). */
+  private readonly cache = new Map<string, string>();
+  private readonly decoded: DecodedObjects;
+  /** This informer's prefix in `decoded`. */
+  private readonly id = `${++informerIds}\u0000`;
+  private readonly namespaces = new Map<string, Set<string>>();
   private readonly handlers: InformerHandler[] = [];
   private readonly indexers = new Map<string, (o: KubeObject) => string[]>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly indexed = new Map<string, Map<string, string[]>>();
   private stopped = false;
+  private running: Promise<void> | undefined;
+  private stream: WatchStream | undefined;
+  /** The resourceVersion to watch from: the last list's, then each event's and bookmark's. */
+  private resourceVersion = '';
+  private needList = true;
+  /** Lists started and finished, so relist() waits for one that began after it was asked. */
+  private listsStarted = 0;
+  private listsDone = 0;
+  private listWaiters: { after: number; resolve: () => void }[] = [];
   private backoffMs: number;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private listed!: Promise<void>;
-  private markListed!: () => void;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
   /** Times the cache was rebuilt by relist() (for metrics and tests). */
   relists = 0;
+  /** Lists done, the first included (after an expired watch, too). */
+  get lists(): number {
+    return this.listsDone;
+  }
 
   constructor(
     private readonly client: KubeClient,
@@ -68,63 +114,168 @@ export class Informer {
     private readonly opts: InformerOptions,
   ) {
     this.backoffMs = opts.minBackoffMs ?? 500;
-    this.lw = this.make();
+    this.decoded = opts.decoded ?? decodedObjects(256);
   }
 
   get name(): string {
     return `${this.client.name}/${this.ref.plural}`;
   }
 
-  private make(): ListWatch {
-    let first = true;
-    this.listed = new Promise((resolve) => (this.markListed = resolve));
-    const markListed = this.markListed;
-    const listFn = async () => {
-      // fromNow, every list: after an expired watch, too, what happened before is not wanted.
-      const r = await this.client.list(this.ref, { labelSelector: this.opts.labelSelector, versionOnly: this.opts.fromNow });
-      for (const o of r.items) slim(o);
-      this.backoffMs = this.opts.minBackoffMs ?? 500;
-      if (first) {
-        first = false;
-        // Resolve after ListWatch has filled its cache from this list (it does so right after we return).
-        setImmediate(markListed);
-      }
-      return r as unknown as { metadata: { resourceVersion?: string }; items: KubernetesObject[] };
-    };
-    const lw = makeInformer<KubernetesObject>(this.client.kubeConfig, resourcePath(this.ref), listFn, this.opts.labelSelector);
-    const current = () => lw === this.lw;
-    lw.on('add', (o) => current() && this.emit('add', o as KubeObject));
-    lw.on('update', (o) => current() && this.emit('update', o as KubeObject));
-    lw.on('delete', (o) => current() && this.emit('delete', o as KubeObject));
-    lw.on('error', (err) => {
-      if (this.stopped || !current()) return;
-      const delay = this.backoffMs;
-      this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs * 2);
-      this.opts.log.warn({ informer: this.name, err: String((err as Error)?.message ?? err), retryInMs: delay }, 'informer failed; restarting');
-      clearTimeout(this.restartTimer);
-      this.restartTimer = setTimeout(() => {
-        if (!this.stopped && current()) void lw.start();
-      }, delay);
-      this.restartTimer.unref?.();
-    });
-    return lw;
+  /** Starts list+watch; resolves once the first list has filled the cache. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const listed = this.afterList(0);
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    await listed;
   }
 
-  private emit(type: InformerEventType, o: KubeObject): void {
-    // The cache holds this very object (ListWatch stores, then notifies): slimming it here slims the cache.
-    slim(o);
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stream?.stop();
+    clearTimeout(this.sleepTimer);
+    this.wake?.();
+    await this.running;
+  }
+
+  /** Rebuild the cache from a fresh list, reporting what changed. */
+  async relist(): Promise<void> {
+    const done = this.afterList(this.listsStarted);
+    this.needList = true;
+    this.stream?.stop();
+    await done;
+    this.relists++;
+  }
+
+  /** Resolves when a list that started after `started` lists had has finished (or the informer stops). */
+  private afterList(started: number): Promise<void> {
+    if (this.listsDone > started) return Promise.resolve();
+    return new Promise((resolve) => this.listWaiters.push({ after: started, resolve }));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (this.needList) {
+          this.needList = false;
+          const n = ++this.listsStarted;
+          await this.listAndReplace();
+          this.listsDone = n;
+          const waiting = this.listWaiters;
+          this.listWaiters = waiting.filter((w) => w.after >= n);
+          for (const w of waiting) if (w.after < n) w.resolve();
+          if (this.needList) continue;
+        }
+        this.stream = this.client.watch(this.ref, { resourceVersion: this.resourceVersion, labelSelector: this.opts.labelSelector, timeoutSeconds: this.opts.watchTimeoutSeconds ?? watchTimeoutSeconds() }, (e) => this.onWatchEvent(e));
+        await this.stream.done;
+        this.stream = undefined;
+      } catch (e) {
+        this.stream = undefined;
+        if (this.stopped) break;
+        // Too old to resume: list again at once (what happened meanwhile is in the list).
+        if (isKubeError(e, 410)) {
+          this.needList = true;
+          continue;
+        }
+        // A failed list is retried as a list; a broken watch resumes from the last version seen.
+        const delay = this.backoffMs;
+        this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs * 2);
+        this.opts.log.warn({ informer: this.name, err: String((e as Error)?.message ?? e), retryInMs: delay }, 'informer failed; restarting');
+        if (this.listsDone === 0) this.needList = true;
+        await new Promise<void>((r) => {
+          this.wake = r;
+          this.sleepTimer = setTimeout(r, delay);
+        });
+        this.wake = undefined;
+      }
+    }
+    for (const w of this.listWaiters) w.resolve();
+    this.listWaiters = [];
+  }
+
+  private async listAndReplace(): Promise<void> {
+    // fromNow, every list: after an expired watch, too, what happened before is not wanted.
+    const r = await this.client.list(this.ref, { labelSelector: this.opts.labelSelector, versionOnly: this.opts.fromNow });
+    if (this.stopped) return;
+    this.resourceVersion = r.metadata.resourceVersion ?? '';
+    this.backoffMs = this.opts.minBackoffMs ?? 500;
+    const seen = new Set<string>();
+    const changes: [InformerEventType, KubeObject, string][] = [];
+    for (const o of r.items) {
+      slim(o);
+      const k = objKey(o);
+      seen.add(k);
+      const was = this.cache.has(k) ? this.getKey(k) : undefined;
+      if (was && was.metadata?.resourceVersion === o.metadata?.resourceVersion) continue;
+      this.put(k, o);
+      changes.push([was ? 'update' : 'add', o, k]);
+    }
+    for (const k of [...this.cache.keys()]) {
+      if (seen.has(k)) continue;
+      const o = this.getKey(k)!;
+      this.remove(k);
+      changes.push(['delete', o, k]);
+    }
+    for (const [type, o, k] of changes) this.emit(type, o, k, true);
+  }
+
+  private onWatchEvent(e: WatchEvent): void {
+    if (this.stopped || this.needList) return;
+    const o = e.object;
+    if (e.type === 'ERROR') {
+      // A Status: 410 means the version is too old to resume from; anything else, start over too.
+      const code = (o as { code?: number }).code;
+      this.opts.log[code === 410 ? 'debug' : 'warn']({ informer: this.name, code, message: (o as { message?: string }).message }, 'watch ended by the server; listing again');
+      this.needList = true;
+      this.stream?.stop();
+      return;
+    }
+    const rv = o?.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (e.type === 'BOOKMARK') return;
     // Events flow again: the next failure starts its backoff from the bottom.
     this.backoffMs = this.opts.minBackoffMs ?? 500;
-    this.reindex(o, type === 'delete');
+    slim(o);
+    const k = objKey(o);
+    if (e.type === 'DELETED') {
+      if (!this.cache.has(k)) return;
+      this.remove(k);
+      this.emit('delete', o, k);
+      return;
+    }
+    const had = this.cache.has(k);
+    this.put(k, o);
+    this.emit(had ? 'update' : 'add', o, k);
+  }
+
+  private put(k: string, o: KubeObject): void {
+    this.cache.set(k, JSON.stringify(o));
+    if (FREEZE_SHARED) deepFreeze(o);
+    this.decoded.set(this.id + k, o);
+    const ns = o.metadata?.namespace ?? '';
+    let set = this.namespaces.get(ns);
+    if (!set) this.namespaces.set(ns, (set = new Set()));
+    set.add(k);
+  }
+
+  private remove(k: string): void {
+    this.cache.delete(k);
+    this.decoded.delete(this.id + k);
+    const ns = k.slice(0, k.indexOf('/'));
+    const set = this.namespaces.get(ns);
+    set?.delete(k);
+    if (set && set.size === 0) this.namespaces.delete(ns);
+  }
+
+  private emit(type: InformerEventType, o: KubeObject, key: string, listed = false): void {
+    this.reindex(o, type === 'delete', key);
     for (const h of this.handlers) {
       try {
-        h(type, o);
+        h(type, o, listed);
       } catch (e) {
         this.opts.log.error({ informer: this.name, err: String(e) }, 'informer handler failed');
       }
     }
   }
-
   on(h: InformerHandler): void {
     this.handlers.push(h);
   }
@@ -135,9 +286,10 @@ export class Informer {
     this.indices.set(name, new Map());
   }
 
-  private reindex(o: KubeObject, removed: boolean): void {
+  private reindex(o: KubeObject, removed: boolean, key?: string): void {
     if (this.indexers.size === 0) return;
-    const k = objKey(o);
+    // The cache's own key string when the caller has it: one copy of each key, not one per structure.
+    const k = key ?? objKey(o);
     const prev = this.indexed.get(k);
     for (const [name, fn] of this.indexers) {
       const idx = this.indices.get(name)!;
@@ -160,31 +312,48 @@ export class Informer {
     if (removed) this.indexed.delete(k);
   }
 
-  private rebuildIndexes(): void {
-    for (const idx of this.indices.values()) idx.clear();
-    this.indexed.clear();
-    for (const o of this.list()) this.reindex(o, false);
-  }
-
-  /** Starts list+watch; resolves once the first list has filled the cache. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    void this.lw.start();
-    await this.listed;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.lw.stop();
-  }
-
+  /**
+   * The cached object. Callers share it (with other readers and the next get): treat it as
+   * read-only, and clone before changing anything.
+   */
   get(namespace: string, name: string): KubeObject | undefined {
-    return this.lw.get(name, namespace || undefined) as KubeObject | undefined;
+    return this.getKey(`${namespace}/${name}`);
+  }
+
+  private getKey(k: string): KubeObject | undefined {
+    const hit = this.decoded.get(this.id + k);
+    if (hit) return hit;
+    const text = this.cache.get(k);
+    if (text === undefined) return undefined;
+    const o = JSON.parse(text) as KubeObject;
+    if (FREEZE_SHARED) deepFreeze(o);
+    this.decoded.set(this.id + k, o);
+    return o;
   }
 
   list(namespace?: string): KubeObject[] {
-    return this.lw.list(namespace) as KubeObject[];
+    const keys = namespace === undefined ? this.cache.keys() : (this.namespaces.get(namespace) ?? []);
+    const out: KubeObject[] = [];
+    for (const k of keys) out.push(this.getKey(k)!);
+    return out;
+  }
+
+  /** Whether an object is cached (without decoding it). */
+  has(namespace: string, name: string): boolean {
+    return this.cache.has(`${namespace}/${name}`);
+  }
+
+  /** Namespace and name of every cached object (without decoding them). */
+  *keys(): Generator<[string, string]> {
+    for (const k of this.cache.keys()) {
+      const i = k.indexOf('/');
+      yield [k.slice(0, i), k.slice(i + 1)];
+    }
+  }
+
+  /** How many objects are cached. */
+  get size(): number {
+    return this.cache.size;
   }
 
   /**
@@ -193,49 +362,30 @@ export class Informer {
    * share of the syncer's memory). A later version arrives whole, through the watch.
    */
   dropContent(namespace: string, name: string, resourceVersion: string): void {
-    const o = this.get(namespace, name) as Record<string, unknown> | undefined;
-    if (!o || (o.metadata as { resourceVersion?: string } | undefined)?.resourceVersion !== resourceVersion) return;
-    for (const k of Object.keys(o)) if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete o[k];
-    const meta = o.metadata as Record<string, unknown>;
-    for (const k of Object.keys(meta)) if (k !== 'name' && k !== 'namespace' && k !== 'uid' && k !== 'resourceVersion') delete meta[k];
+    const k = `${namespace}/${name}`;
+    const o = this.getKey(k);
+    if (!o || o.metadata?.resourceVersion !== resourceVersion) return;
+    const m = o.metadata;
+    this.cache.set(k, JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion } }));
+    this.decoded.delete(this.id + k);
   }
 
-  byIndex(index: string, value: string): KubeObject[] {
+  /** Objects whose index value is `value`, optionally only those in one namespace. */
+  byIndex(index: string, value: string, namespace?: string): KubeObject[] {
     const keys = this.indices.get(index)?.get(value);
     if (!keys) return [];
     const out: KubeObject[] = [];
+    const prefix = namespace === undefined ? undefined : `${namespace}/`;
     for (const k of keys) {
-      const i = k.indexOf('/');
-      const o = this.get(k.slice(0, i), k.slice(i + 1));
+      if (prefix !== undefined && !k.startsWith(prefix)) continue;
+      const o = this.getKey(k);
       if (o) out.push(o);
     }
     return out;
   }
 
-  /** Rebuild the cache from a fresh list, reporting what changed. */
-  async relist(): Promise<void> {
-    const prev = this.lw;
-    const before = prev.list() as KubeObject[];
-    const next = this.make();
-    const listed = this.listed;
-    // `next` is not current yet: its events are dropped until the swap, and the diff below covers them.
-    void next.start();
-    await listed;
-    if (this.stopped) {
-      await next.stop();
-      return;
-    }
-    this.lw = next;
-    this.relists++;
-    await prev.stop();
-    this.rebuildIndexes();
-    const now = new Map((next.list() as KubeObject[]).map((o) => [objKey(o), o]));
-    const old = new Map(before.map((o) => [objKey(o), o]));
-    for (const [k, o] of now) {
-      const was = old.get(k);
-      if (!was) this.emit('add', o);
-      else if (was.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.emit('update', o);
-    }
-    for (const [k, o] of old) if (!now.has(k)) this.emit('delete', o);
+  /** How many objects have index value `value`. */
+  countByIndex(index: string, value: string): number {
+    return this.indices.get(index)?.get(value)?.size ?? 0;
   }
 }

@@ -37,8 +37,8 @@ export interface View {
   superGet(plural: string, namespace: string, name: string): KubeObject | undefined;
   superList(plural: string, namespace?: string): KubeObject[];
   superNode(name: string): KubeObject | undefined;
-  /** This tenant's super pods bound to a node. */
-  superPodsOnNode(node: string): KubeObject[];
+  /** How many of this tenant's super pods are bound to a node (a count: reading them would decode each). */
+  superPodCountOnNode(node: string): number;
   superEvent(namespace: string, name: string): KubeObject | undefined;
 }
 

@@ -44,16 +44,15 @@ export class CacheView implements View {
   }
 
   superList(plural: string, namespace?: string): KubeObject[] {
-    const all = this.superInformers.get(plural)?.byIndex(INDEX_TENANT, this.tenant) ?? [];
-    return namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
+    return this.superInformers.get(plural)?.byIndex(INDEX_TENANT, this.tenant, namespace) ?? [];
   }
 
   superNode(name: string): KubeObject | undefined {
     return this.superInformers.get('nodes')?.get('', name);
   }
 
-  superPodsOnNode(node: string): KubeObject[] {
-    return this.superInformers.get('pods')?.byIndex(INDEX_TENANT_NODE, `${this.tenant}/${node}`) ?? [];
+  superPodCountOnNode(node: string): number {
+    return this.superInformers.get('pods')?.countByIndex(INDEX_TENANT_NODE, `${this.tenant}/${node}`) ?? 0;
   }
 
   superEvent(namespace: string, name: string): KubeObject | undefined {
@@ -107,8 +106,8 @@ export class SnapshotView implements View {
     return this.superGet('nodes', '', name);
   }
 
-  superPodsOnNode(node: string): KubeObject[] {
-    return this.superList('pods').filter((p) => str(asObj(p.spec)?.nodeName) === node);
+  superPodCountOnNode(node: string): number {
+    return this.superList('pods').filter((p) => str(asObj(p.spec)?.nodeName) === node).length;
   }
 
   superEvent(namespace: string, name: string): KubeObject | undefined {

@@ -122,7 +122,7 @@ function dropVolumes(spec: Obj, names: Set<string>): void {
  */
 export function isUsableVirtualNode(ctx: SyncContext, name: string): boolean {
   const node = ctx.view.tenantGet('nodes', '', name);
-  return node?.metadata?.labels?.[LABEL_VIRTUAL_NODE] === 'true' && ctx.view.superNode(name) !== undefined && ctx.view.superPodsOnNode(name).length > 0;
+  return node?.metadata?.labels?.[LABEL_VIRTUAL_NODE] === 'true' && ctx.view.superNode(name) !== undefined && ctx.view.superPodCountOnNode(name) > 0;
 }
 
 /**

@@ -1,0 +1,216 @@
+// The connections to one cluster. Over TLS the transport offers HTTP/2 and
+// HTTP/1.1 through ALPN, as client-go does: against a server that speaks
+// HTTP/2 (kube-apiserver, ours) every request and every watch of the client
+// is a stream on ONE connection. A syncer runs about ten watches per tenant;
+// over HTTP/1.1 each holds a TLS connection of its own, so connecting a
+// hundred tenants cost a thousand handshakes and as many sockets' buffers —
+// most of a restart and a large share of the syncer's memory. A server that
+// picks HTTP/1.1 (or plain http://) gets a keep-alive connection pool instead.
+
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import tls from 'node:tls';
+
+export interface Exchange {
+  method: string;
+  /** Path and query, already prefixed with the server's base path. */
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  /** For a whole request: give up after this long. Streams have no timeout of their own. */
+  timeoutMs?: number;
+}
+
+export interface StreamHandlers {
+  head(code: number): void;
+  data(chunk: Buffer): void;
+  end(): void;
+  error(e: Error): void;
+}
+
+export interface Transport {
+  /** One request, its whole answer. */
+  send(x: Exchange): Promise<{ code: number; body: Buffer }>;
+  /** A streamed answer (watches). Exactly one of end/error is called, unless cancelled first. */
+  open(x: Exchange, on: StreamHandlers): { cancel(): void };
+  /** The protocol in use: 'h2', 'http/1.1', or '' before the first connection. */
+  protocol(): string;
+  close(): void;
+}
+
+export interface TransportOptions {
+  secureContext?: tls.SecureContext;
+  rejectUnauthorized: boolean;
+  servername?: string;
+  /** Offer HTTP/2 (default true). */
+  http2?: boolean;
+}
+
+/** A stream's receive window; large list answers (10,000 pods are ~10 MB) must not stall on it (client-go: 4 MiB). */
+const STREAM_WINDOW = 4 << 20;
+/** The connection's receive window, shared by every stream on it (client-go: 1 GiB; a few large lists at once suffice here). */
+const SESSION_WINDOW = 64 << 20;
+/** A session quiet this long is pinged; without an answer within PING_TIMEOUT_MS it is dropped (client-go: 30 s and 15 s). */
+const PING_IDLE_MS = 30_000;
+const PING_TIMEOUT_MS = 15_000;
+
+export function createTransport(base: URL, opts: TransportOptions): Transport {
+  const secure = base.protocol === 'https:';
+  const port = Number(base.port) || (secure ? 443 : 80);
+  const host = base.hostname.replace(/^\[(.*)\]$/, '$1');
+  const servername = opts.servername ?? (/^[\d.]+$|:/.test(host) ? undefined : host);
+  const agent = secure
+    ? new https.Agent({ secureContext: opts.secureContext, rejectUnauthorized: opts.rejectUnauthorized, servername, keepAlive: true, maxSockets: 64 })
+    : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  let proto = secure ? '' : 'http/1.1';
+  let closed = false;
+  let session: http2.ClientHttp2Session | undefined;
+  let connecting: Promise<http2.ClientHttp2Session | undefined> | undefined;
+
+  /** The HTTP/2 session, connecting if needed; undefined when the server speaks only HTTP/1.1. */
+  function h2(): Promise<http2.ClientHttp2Session | undefined> {
+    if (!secure || opts.http2 === false || proto === 'http/1.1' || closed) return Promise.resolve(undefined);
+    if (session && !session.closed && !session.destroyed) return Promise.resolve(session);
+    connecting ??= connect().finally(() => (connecting = undefined));
+    return connecting;
+  }
+
+  function connect(): Promise<http2.ClientHttp2Session | undefined> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ host, port, servername, secureContext: opts.secureContext, rejectUnauthorized: opts.rejectUnauthorized, ALPNProtocols: ['h2', 'http/1.1'] });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
+        socket.off('error', reject);
+        if (socket.alpnProtocol !== 'h2') {
+          // The server chose HTTP/1.1: use the pool from now on (this socket is not handed over; one wasted handshake).
+          proto = 'http/1.1';
+          socket.destroy();
+          resolve(undefined);
+          return;
+        }
+        proto = 'h2';
+        const s = http2.connect(base.origin, { createConnection: () => socket, settings: { initialWindowSize: STREAM_WINDOW, enablePush: false } });
+        s.on('error', () => undefined);
+        s.once('connect', () => s.setLocalWindowSize(SESSION_WINDOW));
+        const forget = () => {
+          if (session === s) session = undefined;
+          clearInterval(pinger);
+        };
+        s.once('close', forget);
+        s.once('goaway', forget);
+        // Liveness: a connection that died without a word would hold every watch on it forever.
+        let lastActive = Date.now();
+        socket.on('data', () => (lastActive = Date.now()));
+        const pinger = setInterval(() => {
+          if (Date.now() - lastActive < PING_IDLE_MS || s.destroyed) return;
+          const timer = setTimeout(() => s.destroy(new Error('HTTP/2 ping not answered')), PING_TIMEOUT_MS);
+          timer.unref();
+          s.ping((err) => {
+            clearTimeout(timer);
+            if (err) s.destroy(err);
+          });
+        }, PING_IDLE_MS / 3);
+        pinger.unref();
+        session = s;
+        resolve(s);
+      });
+    });
+  }
+
+  function h2Stream(s: http2.ClientHttp2Session, x: Exchange): http2.ClientHttp2Stream {
+    const headers: http2.OutgoingHttpHeaders = { ':method': x.method, ':path': x.path, ':authority': base.host };
+    for (const [k, v] of Object.entries(x.headers)) headers[k.toLowerCase()] = v;
+    const stream = s.request(headers, { endStream: false });
+    stream.end(x.body);
+    return stream;
+  }
+
+  function h1Request(x: Exchange, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const req = (secure ? https : http).request(new URL(x.path, base), { method: x.method, agent, headers: x.headers, timeout: x.timeoutMs }, onResponse);
+    req.end(x.body);
+    return req;
+  }
+
+  return {
+    protocol: () => proto,
+
+    async send(x) {
+      const s = await h2();
+      return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const what = `${x.method} ${x.path.split('?')[0]}`;
+        if (s) {
+          const stream = h2Stream(s, x);
+          let code = 0;
+          if (x.timeoutMs) stream.setTimeout(x.timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL, () => reject(new Error(`${what}: timed out after ${x.timeoutMs} ms`))));
+          stream.on('response', (h) => (code = Number(h[':status'] ?? 0)));
+          stream.on('data', (d: Buffer) => chunks.push(d));
+          stream.on('end', () => resolve({ code, body: Buffer.concat(chunks) }));
+          stream.on('error', reject);
+          stream.on('close', () => {
+            if (!stream.readableEnded && stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) reject(new Error(`${what}: stream reset (${stream.rstCode})`));
+          });
+          return;
+        }
+        const req = h1Request(x, (res) => {
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('error', reject);
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        });
+        req.on('timeout', () => req.destroy(new Error(`${what}: timed out after ${x.timeoutMs} ms`)));
+        req.on('error', reject);
+      });
+    },
+
+    open(x, on) {
+      let cancelled = false;
+      let cancel = () => {};
+      let finished = false;
+      const finish = (e?: Error) => {
+        if (finished || cancelled) return;
+        finished = true;
+        if (e) on.error(e);
+        else on.end();
+      };
+      h2().then(
+        (s) => {
+          if (cancelled) return;
+          if (s) {
+            const stream = h2Stream(s, x);
+            cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+            stream.on('response', (h) => on.head(Number(h[':status'] ?? 0)));
+            stream.on('data', (d: Buffer) => !cancelled && on.data(d));
+            stream.on('end', () => finish());
+            stream.on('error', (e) => finish(e));
+            stream.on('close', () => finish(stream.readableEnded ? undefined : new Error(`stream closed (${stream.rstCode ?? 'no code'})`)));
+            return;
+          }
+          const req = h1Request(x, (res) => {
+            on.head(res.statusCode ?? 0);
+            res.on('data', (d: Buffer) => !cancelled && on.data(d));
+            res.on('error', (e) => finish(e));
+            res.on('aborted', () => finish(new Error('connection lost')));
+            res.on('end', () => finish());
+          });
+          cancel = () => req.destroy();
+          req.on('error', (e) => finish(e));
+        },
+        (e: Error) => finish(e),
+      );
+      return {
+        cancel() {
+          if (cancelled) return;
+          cancelled = true;
+          cancel();
+        },
+      };
+    },
+
+    close() {
+      closed = true;
+      session?.destroy();
+      agent.destroy();
+    },
+  };
+}
