@@ -210,6 +210,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
 }
 
 /** Resident set size of a live process in MB (VmRSS from /proc). */
+/** Peak resident set (VmHWM) of a process, MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmHWM for pid ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
 export function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);

@@ -3,6 +3,10 @@
 //   --only=1,4     run just those measures (prints results, does not write the doc)
 //   --profile      run the servers (for 8: the syncer) under `node --cpu-prof` and print hot spots (does not write the doc)
 //   --syncer-tenants=N --syncer-pods=M   a smaller measure 8 (N tenants × M pods) while working on it
+//   --profile-restart  with --profile: profile the restarted syncer (restart and patrol) instead of the first
+//   --profile-tenants, --profile-super  with --profile: also profile the tenant hosts, the super cluster
+//   --heap-snapshot=DIR  measure 8: a heap snapshot of the syncer at steady state
+//   --skip-direct  measure 8 without its direct baseline (while working on the syncer)
 
 import { measureWriteCosts } from './writes.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -269,11 +273,15 @@ async function measureSyncerAtScale(r: Results): Promise<void> {
   const tenants = numArg('syncer-tenants') ?? DEFAULT_SYNCER_BENCH.tenants;
   const podsPerTenant = numArg('syncer-pods') ?? DEFAULT_SYNCER_BENCH.podsPerTenant;
   const profDir = profile ? tempDir('prof-syncer') : undefined;
+  const profTenants = profile && args.includes('--profile-tenants') ? tempDir('prof-tenants') : undefined;
+  const profSuper = profile && args.includes('--profile-super') ? tempDir('prof-super') : undefined;
   // Enough nodes for the pods (253 per node), never fewer than 2.
   const perNode = 253;
   const nodes = Math.max(2, Math.min(DEFAULT_SYNCER_BENCH.nodes, Math.ceil((tenants * podsPerTenant) / (perNode - 3))));
-  r.syncer = await measureSyncer({ tenants, podsPerTenant, nodes, tenantsPerProcess: Math.ceil(tenants / 2), profileDir: profDir, log });
+  r.syncer = await measureSyncer({ tenants, podsPerTenant, nodes, tenantsPerProcess: Math.ceil(tenants / 2), profileDir: profDir, profileTarget: args.includes('--profile-restart') ? 'restart' : 'first', skipDirect: args.includes('--skip-direct'), heapSnapshotDir: args.find((a) => a.startsWith('--heap-snapshot='))?.slice('--heap-snapshot='.length), profileTenantsDir: profTenants, profileSuperDir: profSuper, log });
   if (profDir) printProfiles(profDir, 'syncer');
+  if (profTenants) printProfiles(profTenants, 'tenant hosts');
+  if (profSuper) printProfiles(profSuper, 'super cluster');
 }
 
 async function measurePolicy(r: Results): Promise<void> {

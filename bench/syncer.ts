@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, Client, freePort, nowMs, probeReadyz, readKubeconfig, rssMb, sleep, tempDir, track, type Credentials } from './client.js';
+import { CLI, Client, freePort, nowMs, peakRssMb, probeReadyz, readKubeconfig, rssMb, sleep, tempDir, track, type Credentials } from './client.js';
 import { percentile } from './stats.js';
 import { cpuSeconds } from './workloads.js';
 
@@ -34,8 +34,18 @@ export interface SyncerBenchOptions {
   patrolIntervalS: number;
   /** The syncer's --workers (concurrent reconciles). */
   workers: number;
-  /** Run the (first) syncer under `node --cpu-prof` into this directory and stop it gracefully so the profile is written. */
+  /** Run a syncer under `node --cpu-prof` into this directory and stop it gracefully so the profile is written. */
   profileDir?: string;
+  /** Which syncer profileDir profiles: the first (the burst of creates) or the restarted one (restart and patrol). */
+  profileTarget?: 'first' | 'restart';
+  /** Run the super cluster (the one the syncer writes to) under `node --cpu-prof` into this directory. */
+  profileSuperDir?: string;
+  /** Run the tenant host processes under `node --cpu-prof` into this directory. */
+  profileTenantsDir?: string;
+  /** Take a heap snapshot of the first syncer at steady state into this directory. */
+  heapSnapshotDir?: string;
+  /** Skip the direct baseline (while working on the syncer; its figures are then NaN). */
+  skipDirect?: boolean;
   log(msg: string): void;
 }
 
@@ -85,8 +95,10 @@ export interface SyncerResult {
   };
   /** Syncer RSS after connecting to every tenant, before any pod (idle 5 s). */
   rssIdleMb: number;
-  /** Syncer RSS after every pod is Running and 5 s of idle. */
+  /** Syncer RSS after every pod is Running and 10 s without work. */
   rssSteadyMb: number;
+  /** The syncer's highest RSS (VmHWM) until then. */
+  rssPeakMb?: number;
   restart: { readyMs: number; probeMs: number };
   patrol: { tenants: number; meanS: number; maxS: number; roundS: number };
 }
@@ -146,10 +158,11 @@ interface SuperProc extends Proc {
   dataDir: string;
 }
 
-async function startSuper(o: SyncerBenchOptions): Promise<SuperProc> {
+async function startSuper(o: SyncerBenchOptions, profileDir?: string): Promise<SuperProc> {
   const dataDir = tempDir('super');
   const port = await freePort();
-  const p = launch([CLI, 'super', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--nodes', String(o.nodes), '--node-capacity', o.nodeCapacity, '--pod-start-delay-ms', String(o.podStartDelayMs)]);
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const p = launch([CLI, 'super', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--nodes', String(o.nodes), '--node-capacity', o.nodeCapacity, '--pod-start-delay-ms', String(o.podStartDelayMs)], prof);
   const kubeconfig = path.join(dataDir, 'admin.kubeconfig');
   await until('super cluster ready', p, 60_000, async () => (await probeReadyz(port)) === 200 && fs.existsSync(kubeconfig));
   const creds = readKubeconfig(kubeconfig);
@@ -191,7 +204,8 @@ async function startTenantHosts(o: SyncerBenchOptions, dir: string): Promise<{ h
     let buf = '';
     let resolve!: (v: { name: string; kubeconfig: string }[]) => void;
     waits.push(new Promise((r) => (resolve = r)));
-    const h = launch([path.join(HERE, 'tenant-host.js'), dir, String(first), String(count)], [], (chunk) => {
+    const prof = o.profileTenantsDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileTenantsDir}`] : [];
+    const h = launch([path.join(HERE, 'tenant-host.js'), dir, String(first), String(count)], prof, (chunk) => {
       buf += chunk;
       const nl = buf.indexOf('\n');
       if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { tenants: { name: string; kubeconfig: string }[] }).tenants);
@@ -255,6 +269,28 @@ async function syncerWriteBreakdown(s: SyncerProc): Promise<Map<string, number>>
     out.set(`${l('side')} ${l('op')} ${l('kind')}`, n);
   }
   return out;
+}
+
+/** pino lines counted by level and message, most frequent first. */
+function logSummary(text: string): string {
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    try {
+      const e = JSON.parse(line) as { level?: number; msg?: string };
+      const k = `${e.level ?? '?'} ${e.msg ?? ''}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    } catch {
+      // not a log line (a partial one at the cut)
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k} ×${n}`).join('; ');
+}
+
+/** The syncer's V8 heap against its RSS, from its /metrics (prom-client's default metrics). */
+async function syncerHeap(s: SyncerProc): Promise<string> {
+  const text = (await httpGet(`${s.metricsUrl}/metrics`)).body;
+  const one = (name: string): number => [...metricSamples(text, name).values()].reduce((a, b) => a + b, 0) / 1e6;
+  return `heap used ${one('tenantry_syncer_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${one('tenantry_syncer_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${one('tenantry_syncer_nodejs_external_memory_bytes').toFixed(0)} MB`;
 }
 
 async function syncerWork(s: SyncerProc): Promise<{ tenantWrites: number; superWrites: number; reconciles: number }> {
@@ -433,11 +469,13 @@ async function directBaseline(o: SyncerBenchOptions): Promise<SyncerResult['dire
 export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'>> & { log: (m: string) => void }): Promise<SyncerResult> {
   const o: SyncerBenchOptions = { ...DEFAULT_SYNCER_BENCH, ...opts };
   const total = o.tenants * o.podsPerTenant;
-  const direct = await directBaseline(o);
+  const direct = o.skipDirect ? { createdS: NaN, runningS: NaN, errors: 0 } : await directBaseline(o);
+  const profileFirst = o.profileDir && o.profileTarget !== 'restart' ? o.profileDir : undefined;
+  const profileRestart = o.profileDir && o.profileTarget === 'restart' ? o.profileDir : undefined;
 
   o.log(`8/8 starting a fresh super cluster and ${o.tenants} tenant control planes (${o.tenantsPerProcess} per process)`);
   const tenantDir = tempDir('tenants');
-  const [sup, th] = await Promise.all([startSuper(o), startTenantHosts(o, tenantDir)]);
+  const [sup, th] = await Promise.all([startSuper(o, o.profileSuperDir), startTenantHosts(o, tenantDir)]);
   const { hosts, tenants } = th;
   const clients = new Map(tenants.map((t) => [t.name, new Client(t.creds, 4)]));
   const watches: { stop(): void }[] = [];
@@ -445,7 +483,8 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
   try {
     for (const t of tenants) await clients.get(t.name)!.must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     o.log(`8/8 starting the syncer for ${tenants.length} tenants`);
-    const profArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+    const profArgs = profileFirst ? ['--cpu-prof', `--cpu-prof-dir=${profileFirst}`] : [];
+    if (o.heapSnapshotDir) profArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${o.heapSnapshotDir}`);
     syncer = await startSyncer(sup.kubeconfig, tenants, '0', o.workers, profArgs);
     const s1 = syncer;
     await until('syncer ready', s1, 120_000, async () => (await httpGet(`${s1.metricsUrl}/readyz`)).code === 200, 50);
@@ -527,15 +566,37 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
     );
 
     await syncerIdle(s1, 120_000);
-    await sleep(5000);
+    // Steady state: 10 s without work (the syncer returns a burst's heap to the system once quiet, memory.ts).
+    await sleep(10_000);
     const rssSteadyMb = rssMb(s1.pid);
-    o.log(`8/8 syncer steady-state RSS: ${rssSteadyMb.toFixed(1)} MB`);
+    const rssPeakMb = peakRssMb(s1.pid);
+    const heap = await syncerHeap(s1);
+    o.log(`8/8 syncer heap: ${heap}`);
+    const warned = logSummary(s1.logs());
+    if (warned) o.log(`8/8 syncer log lines (last 32 KB or more) by message: ${warned}`);
+    if (o.heapSnapshotDir) {
+      // Written by the syncer itself (started with --heapsnapshot-signal); it pauses while writing.
+      const before = new Set(fs.readdirSync(o.heapSnapshotDir));
+      process.kill(s1.pid, 'SIGUSR2');
+      // Written once its size stops changing (the file appears empty and grows for many seconds).
+      let size = -1;
+      await until('heap snapshot written', s1, 600_000, () => {
+        const f = fs.readdirSync(o.heapSnapshotDir!).find((n) => !before.has(n) && n.endsWith('.heapsnapshot'));
+        const now = f ? fs.statSync(path.join(o.heapSnapshotDir!, f)).size : -1;
+        const stable = now > 0 && now === size;
+        size = now;
+        return stable;
+      }, 3000);
+      o.log(`8/8 heap snapshot in ${o.heapSnapshotDir}`);
+    }
+    const kinds = /RssAnon:\s+(\d+).*\n.*RssFile:\s+(\d+)/.exec(fs.readFileSync(`/proc/${s1.pid}/status`, 'utf8'));
+    o.log(`8/8 syncer steady-state RSS: ${rssSteadyMb.toFixed(1)} MB (peak during the run ${rssPeakMb.toFixed(1)} MB${kinds ? `; anonymous ${(Number(kinds[1]) / 1024).toFixed(0)} MB, file-backed ${(Number(kinds[2]) / 1024).toFixed(0)} MB` : ''})`);
 
     // Restart: the old syncer is killed (-9 unless profiling, which needs a clean exit to write the profile).
-    await s1.stop(o.profileDir ? 'SIGTERM' : 'SIGKILL');
+    await s1.stop(profileFirst ? 'SIGTERM' : 'SIGKILL');
     const probeTenant = tenants[0]!;
     const probeId = `${probeTenant.name}/probe`;
-    const s2 = await startSyncer(sup.kubeconfig, tenants, `${o.patrolIntervalS}s`, o.workers);
+    const s2 = await startSyncer(sup.kubeconfig, tenants, `${o.patrolIntervalS}s`, o.workers, profileRestart ? ['--cpu-prof', `--cpu-prof-dir=${profileRestart}`] : []);
     syncer = s2;
     await clients.get(probeTenant.name)!.must('POST', '/api/v1/namespaces/bench/pods', benchPod('probe', 0));
     let readyMs = NaN;
@@ -571,6 +632,7 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
       synced,
       rssIdleMb,
       rssSteadyMb,
+      rssPeakMb,
       restart: { readyMs, probeMs },
       patrol,
     };
