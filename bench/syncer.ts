@@ -567,7 +567,10 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
 
     await syncerIdle(s1, 120_000);
     // Steady state: 10 s without work (the syncer returns a burst's heap to the system once quiet, memory.ts).
+    const quiet0 = await syncerWork(s1);
     await sleep(10_000);
+    const quiet1 = await syncerWork(s1);
+    o.log(`8/8 syncer at rest: ${quiet1.reconciles - quiet0.reconciles} reconciles, ${quiet1.tenantWrites - quiet0.tenantWrites + quiet1.superWrites - quiet0.superWrites} writes in 10 s`);
     const rssSteadyMb = rssMb(s1.pid);
     const rssPeakMb = peakRssMb(s1.pid);
     const heap = await syncerHeap(s1);

@@ -1,10 +1,9 @@
 // Memory back to the system after a burst. V8 grows its heap to carry a burst's
-// garbage (10,000 pods through the syncer: a heap of ~500 MB around well under
-// 100 MB of live objects) and keeps it at that high-water mark until a major
-// collection that a quiet process never triggers: the RSS a platform team sees
-// stays at the peak for as long as little happens. Once the syncer's work has
-// dropped to a trickle and its heap is much larger than what the last full
-// collection left alive, one full collection runs and its free pages go back.
+// garbage (10,000 pods through the syncer: a heap of ~500 MB around ~120 MB of
+// live objects) and keeps it at that high-water mark: the RSS a platform team
+// sees stays at the peak for as long as little happens. Once the syncer's work
+// has dropped to a trickle and its heap has grown well past its size after the
+// last reclaim, one compacting full collection runs and its free pages go back.
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -13,14 +12,14 @@ import type { Logger } from 'pino';
 export interface IdleReclaimOptions {
   /** A count that grows with the work done (reconciles started). */
   activity: () => number;
-  /** Below this much work per second the process counts as quiet (a syncer is never fully idle: node heartbeats come every few seconds). */
+  /** Whether work is waiting right now (a queue not empty): no collection then. */
+  busy?: () => boolean;
+  /** Above this much work per second the process is in a burst, and left alone (a syncer is never fully idle: events and node changes trickle in). */
   quietPerSecond?: number;
   log: Logger;
   /** How often to look (and how long "quiet" is). */
   everyMs?: number;
-  /** Collect only when the heap exceeds what was live after the last collection by this factor and… */
-  growthFactor?: number;
-  /** …by at least this many bytes. */
+  /** Collect once the heap has grown by this many bytes since start or the last reclaim. */
   minGrowthBytes?: number;
 }
 
@@ -42,24 +41,34 @@ export function startIdleReclaim(opts: IdleReclaimOptions): () => void {
     opts.log.debug('full collections cannot be requested here; idle memory reclaim off');
     return () => {};
   }
-  const growth = opts.growthFactor ?? 1.5;
   const minGrowth = opts.minGrowthBytes ?? 64 << 20;
-  let live = process.memoryUsage().heapUsed;
+  /**
+   * The heap's size at start, then right after each reclaim: a reclaim is due once the heap has
+   * grown well past it. (heapUsed cannot tell: until a collection it counts garbage as used.)
+   */
+  let floor = process.memoryUsage().heapTotal;
   let lastActivity = opts.activity();
   const everyMs = opts.everyMs ?? 2000;
-  const quietPerTick = ((opts.quietPerSecond ?? 20) * everyMs) / 1000;
+  const quietPerTick = ((opts.quietPerSecond ?? 100) * everyMs) / 1000;
   const timer = setInterval(() => {
     const now = opts.activity();
-    const quiet = now - lastActivity <= quietPerTick;
+    const quiet = now - lastActivity <= quietPerTick && !opts.busy?.();
     lastActivity = now;
     if (!quiet) return;
     const { heapTotal } = process.memoryUsage();
-    if (heapTotal < live * growth || heapTotal - live < minGrowth) return;
+    if (heapTotal < floor + minGrowth) return;
     const started = performance.now();
-    gc();
+    // A plain full collection frees objects but leaves the survivors spread over most pages, so
+    // few pages come back; compacting them (only for this one collection) is what returns memory.
+    v8.setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      gc();
+    } finally {
+      v8.setFlagsFromString('--no-compact-on-every-full-gc');
+    }
     const after = process.memoryUsage();
-    live = after.heapUsed;
-    opts.log.info({ heapBeforeMB: Math.round(heapTotal / 1e6), heapAfterMB: Math.round(after.heapTotal / 1e6), liveMB: Math.round(live / 1e6), ms: Math.round(performance.now() - started) }, 'idle: heap returned to the system');
+    floor = after.heapTotal;
+    opts.log.info({ heapBeforeMB: Math.round(heapTotal / 1e6), heapAfterMB: Math.round(after.heapTotal / 1e6), liveMB: Math.round(after.heapUsed / 1e6), ms: Math.round(performance.now() - started) }, 'idle: heap returned to the system');
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -198,7 +198,7 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
 
   if (elector) elector.start();
   else (await startTerm()).synced.catch((e: unknown) => log.error({ err: String(e) }, 'connecting tenants failed'));
-  const stopReclaim = startIdleReclaim({ activity: () => engine.reconcilesStarted + term * 1e9, log });
+  const stopReclaim = startIdleReclaim({ activity: () => engine.reconcilesStarted + term * 1e9, busy: () => engine.queue.pending() > 0, log });
 
   return {
     get engine() {

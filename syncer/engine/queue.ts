@@ -94,6 +94,13 @@ export class FairQueue {
     this.servedInTurn = 0;
   }
 
+  /** Keys waiting or being processed, over all tenants (delayed retries not counted). */
+  pending(): number {
+    let n = 0;
+    for (const s of this.subs.values()) n += s.dirty.size + s.processing.size;
+    return n;
+  }
+
   /** Keys waiting (not counting those being processed). */
   depth(tenant: string): number {
     const s = this.subs.get(tenant);
