@@ -120,6 +120,19 @@ describe('transport', () => {
     await expect(t.send({ method: 'GET', path: '/obj', headers: {} })).rejects.toThrow(/certificate/);
   });
 
+  it('drops a session whose server stopped answering, failing what was in flight', async () => {
+    // Speaks TLS and offers h2, then never reads or writes another byte: a peer gone silent.
+    const server = tls.createServer({ ...tlsServer, ALPNProtocols: ['h2'] }, (socket) => socket.pause());
+    closers.push(() => server.close());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const t = createTransport(base, { secureContext: clientContext(), rejectUnauthorized: true, pingIntervalMs: 100, pingTimeoutMs: 100 });
+    closers.push(() => t.close());
+    const started = Date.now();
+    await expect(t.send({ method: 'GET', path: '/obj', headers: {} })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('cancelling a stream ends it without calling end or error', async () => {
     const server = http2.createSecureServer(tlsServer, (req, res) => {
       res.writeHead(200);

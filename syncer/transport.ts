@@ -45,14 +45,17 @@ export interface TransportOptions {
   servername?: string;
   /** Offer HTTP/2 (default true). */
   http2?: boolean;
+  /** HTTP/2 liveness pings (defaults PING_INTERVAL_MS, PING_TIMEOUT_MS). */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
 }
 
 /** A stream's receive window; large list answers (10,000 pods are ~10 MB) must not stall on it (client-go: 4 MiB). */
 const STREAM_WINDOW = 4 << 20;
 /** The connection's receive window, shared by every stream on it (client-go: 1 GiB; a few large lists at once suffice here). */
 const SESSION_WINDOW = 64 << 20;
-/** A session quiet this long is pinged; without an answer within PING_TIMEOUT_MS it is dropped (client-go: 30 s and 15 s). */
-const PING_IDLE_MS = 30_000;
+/** Sessions are pinged this often; without an answer within PING_TIMEOUT_MS one is dropped (client-go: 30 s and 15 s). */
+const PING_INTERVAL_MS = 30_000;
 const PING_TIMEOUT_MS = 15_000;
 
 export function createTransport(base: URL, opts: TransportOptions): Transport {
@@ -100,17 +103,17 @@ export function createTransport(base: URL, opts: TransportOptions): Transport {
         s.once('close', forget);
         s.once('goaway', forget);
         // Liveness: a connection that died without a word would hold every watch on it forever.
-        let lastActive = Date.now();
-        socket.on('data', () => (lastActive = Date.now()));
+        // (A ping every interval, busy or not: the socket itself belongs to the session now and must
+        // not be read from here; one small frame per 30 s per cluster costs nothing.)
         const pinger = setInterval(() => {
-          if (Date.now() - lastActive < PING_IDLE_MS || s.destroyed) return;
-          const timer = setTimeout(() => s.destroy(new Error('HTTP/2 ping not answered')), PING_TIMEOUT_MS);
+          if (s.destroyed) return;
+          const timer = setTimeout(() => s.destroy(new Error('HTTP/2 ping not answered')), opts.pingTimeoutMs ?? PING_TIMEOUT_MS);
           timer.unref();
           s.ping((err) => {
             clearTimeout(timer);
-            if (err) s.destroy(err);
+            if (err && !s.destroyed) s.destroy(err);
           });
-        }, PING_IDLE_MS / 3);
+        }, opts.pingIntervalMs ?? PING_INTERVAL_MS);
         pinger.unref();
         session = s;
         resolve(s);
