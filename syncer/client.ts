@@ -95,14 +95,14 @@ function kubeErrorOf(what: string, code: number, json: unknown): KubeError {
   return new KubeError(code, reason, `${what}: ${msg}`, st);
 }
 
-function statusError(what: string, code: number, text: string): KubeError {
-  let json: unknown;
+/** A body's JSON, or undefined when it is empty or not JSON (an error page from a proxy). */
+function jsonOf(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
   try {
-    json = text ? JSON.parse(text) : undefined;
+    return JSON.parse(body.toString('utf8'));
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return kubeErrorOf(what, code, json);
 }
 
 export async function createKubeClient(name: string, access: ClusterAccess, opts: { timeoutMs?: number; http2?: boolean } = {}): Promise<KubeClient> {
@@ -126,13 +126,7 @@ export async function createKubeClient(name: string, access: ClusterAccess, opts
       headers['Content-Length'] = String(payload.length);
     }
     const r = await transport.send({ method, path: prefix + path, headers, body: payload, timeoutMs });
-    let json: unknown;
-    try {
-      json = r.body.length ? JSON.parse(r.body.toString('utf8')) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { code: r.code, json };
+    return { code: r.code, json: jsonOf(r.body) };
   }
 
   async function call(method: string, path: string, body?: unknown): Promise<KubeObject> {
@@ -165,7 +159,7 @@ export async function createKubeClient(name: string, access: ClusterAccess, opts
           clearTimeout(guard);
           if (stopped) resolve();
           else if (e) reject(e);
-          else if (code !== 200) reject(statusError(what, code, Buffer.concat(errorBody).toString('utf8')));
+          else if (code !== 200) reject(kubeErrorOf(what, code, jsonOf(Buffer.concat(errorBody))));
           else resolve();
         };
         stream = transport.open(

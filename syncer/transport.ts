@@ -18,7 +18,7 @@ export interface Exchange {
   path: string;
   headers: Record<string, string>;
   body?: Buffer;
-  /** For a whole request: give up after this long. Streams have no timeout of their own. */
+  /** For send(): give up after this long in all. Streams (open()) have no timeout of their own. */
   timeoutMs?: number;
 }
 
@@ -85,6 +85,12 @@ export function createTransport(base: URL, opts: TransportOptions): Transport {
       socket.once('error', reject);
       socket.once('secureConnect', () => {
         socket.off('error', reject);
+        if (closed) {
+          // close() ran while this connection was being made: nothing may be left open.
+          socket.destroy();
+          resolve(undefined);
+          return;
+        }
         if (socket.alpnProtocol !== 'h2') {
           // The server chose HTTP/1.1: use the pool from now on (this socket is not handed over; one wasted handshake).
           proto = 'http/1.1';
@@ -130,86 +136,86 @@ export function createTransport(base: URL, opts: TransportOptions): Transport {
   }
 
   function h1Request(x: Exchange, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-    const req = (secure ? https : http).request(new URL(x.path, base), { method: x.method, agent, headers: x.headers, timeout: x.timeoutMs }, onResponse);
+    const req = (secure ? https : http).request(new URL(x.path, base), { method: x.method, agent, headers: x.headers }, onResponse);
     req.end(x.body);
     return req;
   }
 
-  return {
-    protocol: () => proto,
-
-    async send(x) {
-      const s = await h2();
-      return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        const what = `${x.method} ${x.path.split('?')[0]}`;
+  function open(x: Exchange, on: StreamHandlers): { cancel(): void } {
+    let cancelled = false;
+    let cancel = () => {};
+    let finished = false;
+    const finish = (e?: Error) => {
+      if (finished || cancelled) return;
+      finished = true;
+      if (e) on.error(e);
+      else on.end();
+    };
+    h2()
+      .then((s) => {
+        if (cancelled) return;
         if (s) {
           const stream = h2Stream(s, x);
-          let code = 0;
-          if (x.timeoutMs) stream.setTimeout(x.timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL, () => reject(new Error(`${what}: timed out after ${x.timeoutMs} ms`))));
-          stream.on('response', (h) => (code = Number(h[':status'] ?? 0)));
-          stream.on('data', (d: Buffer) => chunks.push(d));
-          stream.on('end', () => resolve({ code, body: Buffer.concat(chunks) }));
-          stream.on('error', reject);
-          stream.on('close', () => {
-            if (!stream.readableEnded && stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) reject(new Error(`${what}: stream reset (${stream.rstCode})`));
-          });
+          cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+          stream.on('response', (h) => on.head(Number(h[':status'] ?? 0)));
+          stream.on('data', (d: Buffer) => !cancelled && on.data(d));
+          stream.on('end', () => finish());
+          stream.on('error', (e) => finish(e));
+          stream.on('close', () => finish(stream.readableEnded ? undefined : new Error(`stream closed (${stream.rstCode ?? 'no code'})`)));
           return;
         }
         const req = h1Request(x, (res) => {
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('error', reject);
-          res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          on.head(res.statusCode ?? 0);
+          res.on('data', (d: Buffer) => !cancelled && on.data(d));
+          res.on('error', (e) => finish(e));
+          res.on('aborted', () => finish(new Error('connection lost')));
+          res.on('end', () => finish());
         });
-        req.on('timeout', () => req.destroy(new Error(`${what}: timed out after ${x.timeoutMs} ms`)));
-        req.on('error', reject);
+        cancel = () => req.destroy();
+        req.on('error', (e) => finish(e));
+      })
+      // A failed connection, or a session that closed under a new stream (request() throws).
+      .catch((e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+    return {
+      cancel() {
+        if (cancelled) return;
+        cancelled = true;
+        cancel();
+      },
+    };
+  }
+
+  function send(x: Exchange): Promise<{ code: number; body: Buffer }> {
+    // A whole request is a stream read to its end, given up after timeoutMs in all.
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let code = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const stream = open(x, {
+        head: (c) => (code = c),
+        data: (d) => chunks.push(d),
+        end: () => {
+          clearTimeout(timer);
+          resolve({ code, body: Buffer.concat(chunks) });
+        },
+        error: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
-    },
+      if (x.timeoutMs) {
+        timer = setTimeout(() => {
+          stream.cancel();
+          reject(new Error(`${x.method} ${x.path.split('?')[0]}: timed out after ${x.timeoutMs} ms`));
+        }, x.timeoutMs);
+      }
+    });
+  }
 
-    open(x, on) {
-      let cancelled = false;
-      let cancel = () => {};
-      let finished = false;
-      const finish = (e?: Error) => {
-        if (finished || cancelled) return;
-        finished = true;
-        if (e) on.error(e);
-        else on.end();
-      };
-      h2().then(
-        (s) => {
-          if (cancelled) return;
-          if (s) {
-            const stream = h2Stream(s, x);
-            cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
-            stream.on('response', (h) => on.head(Number(h[':status'] ?? 0)));
-            stream.on('data', (d: Buffer) => !cancelled && on.data(d));
-            stream.on('end', () => finish());
-            stream.on('error', (e) => finish(e));
-            stream.on('close', () => finish(stream.readableEnded ? undefined : new Error(`stream closed (${stream.rstCode ?? 'no code'})`)));
-            return;
-          }
-          const req = h1Request(x, (res) => {
-            on.head(res.statusCode ?? 0);
-            res.on('data', (d: Buffer) => !cancelled && on.data(d));
-            res.on('error', (e) => finish(e));
-            res.on('aborted', () => finish(new Error('connection lost')));
-            res.on('end', () => finish());
-          });
-          cancel = () => req.destroy();
-          req.on('error', (e) => finish(e));
-        },
-        (e: Error) => finish(e),
-      );
-      return {
-        cancel() {
-          if (cancelled) return;
-          cancelled = true;
-          cancel();
-        },
-      };
-    },
-
+  return {
+    protocol: () => proto,
+    send,
+    open,
     close() {
       closed = true;
       session?.destroy();

@@ -14,6 +14,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { shareReadOnly } from '../../lib/shared-objects.js';
 import { isKubeError, type KubeClient, type WatchEvent, type WatchStream } from '../client.js';
 import type { KubeObject, ResourceRef } from '../types.js';
 
@@ -45,15 +46,6 @@ export function slim(o: KubeObject): KubeObject {
 export type DecodedObjects = LRUCache<string, KubeObject>;
 export const decodedObjects = (max = 2048): DecodedObjects => new LRUCache<string, KubeObject>({ max });
 let informerIds = 0;
-
-/** Under vitest (set in its workers and inherited by the syncers tests spawn), shared objects are frozen: a reader that writes to one fails instead of corrupting what the others see. */
-const FREEZE_SHARED = !!process.env.VITEST;
-
-function deepFreeze(v: unknown): void {
-  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
-  Object.freeze(v);
-}
 
 export interface InformerOptions {
   labelSelector?: string;
@@ -158,7 +150,13 @@ export class Informer {
         if (this.needList) {
           this.needList = false;
           const n = ++this.listsStarted;
-          await this.listAndReplace();
+          try {
+            await this.listAndReplace();
+          } catch (e) {
+            // Still owed: a failed list is retried as a list (after the backoff below).
+            this.needList = true;
+            throw e;
+          }
           this.listsDone = n;
           const waiting = this.listWaiters;
           this.listWaiters = waiting.filter((w) => w.after >= n);
@@ -176,11 +174,10 @@ export class Informer {
           this.needList = true;
           continue;
         }
-        // A failed list is retried as a list; a broken watch resumes from the last version seen.
+        // A broken watch resumes from the last version seen; a failed list lists again.
         const delay = this.backoffMs;
         this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs * 2);
         this.opts.log.warn({ informer: this.name, err: String((e as Error)?.message ?? e), retryInMs: delay }, 'informer failed; restarting');
-        if (this.listsDone === 0) this.needList = true;
         await new Promise<void>((r) => {
           this.wake = r;
           this.sleepTimer = setTimeout(r, delay);
@@ -204,6 +201,7 @@ export class Informer {
       slim(o);
       const k = objKey(o);
       seen.add(k);
+      // (Decoding what is cached to compare versions only costs on a re-list: the first finds nothing.)
       const was = this.cache.has(k) ? this.getKey(k) : undefined;
       if (was && was.metadata?.resourceVersion === o.metadata?.resourceVersion) continue;
       this.put(k, o);
@@ -249,7 +247,7 @@ export class Informer {
 
   private put(k: string, o: KubeObject): void {
     this.cache.set(k, JSON.stringify(o));
-    if (FREEZE_SHARED) deepFreeze(o);
+    shareReadOnly(o);
     this.decoded.set(this.id + k, o);
     const ns = o.metadata?.namespace ?? '';
     let set = this.namespaces.get(ns);
@@ -276,6 +274,7 @@ export class Informer {
       }
     }
   }
+
   on(h: InformerHandler): void {
     this.handlers.push(h);
   }
@@ -286,10 +285,9 @@ export class Informer {
     this.indices.set(name, new Map());
   }
 
-  private reindex(o: KubeObject, removed: boolean, key?: string): void {
+  /** `k`: the cache's own key string, so each key is held once, not once per structure. */
+  private reindex(o: KubeObject, removed: boolean, k: string): void {
     if (this.indexers.size === 0) return;
-    // The cache's own key string when the caller has it: one copy of each key, not one per structure.
-    const k = key ?? objKey(o);
     const prev = this.indexed.get(k);
     for (const [name, fn] of this.indexers) {
       const idx = this.indices.get(name)!;
@@ -326,7 +324,7 @@ export class Informer {
     const text = this.cache.get(k);
     if (text === undefined) return undefined;
     const o = JSON.parse(text) as KubeObject;
-    if (FREEZE_SHARED) deepFreeze(o);
+    shareReadOnly(o);
     this.decoded.set(this.id + k, o);
     return o;
   }

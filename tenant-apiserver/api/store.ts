@@ -24,6 +24,7 @@ import type { Strategy, StrategyContext } from './strategy.js';
 import { deepClone, isObject, rfc3339, type KubeObject, type ListMeta, type StoredObject, type UserInfo } from './types.js';
 import { validateObjectMeta } from './validation/names.js';
 import { rawMayMatch } from './selectors.js';
+import { shareReadOnly } from '../../lib/shared-objects.js';
 import {
   CompactedError,
   FutureRevisionError,
@@ -773,9 +774,8 @@ export class ResourceStore {
       let o = perVersion.get(versionKey);
       if (!o) {
         o = this.decode(info, kvv);
-        // Under the test runner, a watcher that writes to a shared object fails loudly instead of corrupting
-        // what every other watcher (and every HTTP watch) is served.
-        if (FREEZE_SHARED) deepFreeze(o);
+        // Shared by every watcher (and every HTTP watch) it is served to.
+        shareReadOnly(o);
         perVersion.set(versionKey, o);
       }
       return o;
@@ -819,15 +819,6 @@ export class ResourceStore {
 }
 
 // ---- helpers --------------------------------------------------------------------------------------------------------
-
-/** Set by vitest in its workers and inherited by the servers tests spawn. */
-const FREEZE_SHARED = !!process.env.VITEST;
-
-function deepFreeze(v: unknown): void {
-  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
-  Object.freeze(v);
-}
 
 export function parseResourceVersion(rv: string | undefined): number {
   if (rv === undefined || rv === '') return 0;
