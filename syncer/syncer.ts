@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
 import { createKubeClient, type KubeClient } from './client.js';
 import { loadClusterAccess } from './kubeconfig.js';
-import { startIdleReclaim } from './memory.js';
+import { startIdleReclaim } from '../lib/memory.js';
 import { SyncEngine } from './engine/engine.js';
 import { createSyncerMetrics } from './engine/metrics.js';
 import { tenantNameError } from './mapping.js';

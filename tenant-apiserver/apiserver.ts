@@ -71,6 +71,8 @@ export interface ApiServer extends ApiServerContext {
   port: number;
   kubeconfigPath: string;
   caPem: string;
+  /** A count that grows with the work done (requests answered plus storage revisions): how busy the server has been. */
+  activity(): number;
   close(): Promise<void>;
 }
 
@@ -255,6 +257,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port: running.port,
     kubeconfigPath,
     caPem: pki.caPem,
+    activity: () => running.requestsServed() + kv.currentRevision(),
     async close() {
       if (closed) return;
       closed = true;

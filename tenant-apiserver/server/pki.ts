@@ -19,6 +19,7 @@ import { promises as fsp } from 'node:fs';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../lib/kubeconfig.js';
+import type * as X509 from '@peculiar/x509';
 import { x509 } from './x509.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -151,7 +152,7 @@ export async function issueClientCert(
 
 // ---------------------------------------------------------------------------
 
-function clientSubject(user: string, groups: string[]): x509.JsonName {
+function clientSubject(user: string, groups: string[]): X509.JsonName {
   // Organisations first, then CN: the order Go's pkix.Name serialises them in,
   // so `openssl x509 -subject` reads like a kubeadm-issued certificate.
   return [...groups.map((g) => ({ O: [g] })), { CN: [user] }];
@@ -217,7 +218,7 @@ async function isUsableCa(pair: KeyPairPem): Promise<boolean> {
   }
 }
 
-async function leafIsUsable(pair: KeyPairPem, ca: x509.X509Certificate): Promise<boolean> {
+async function leafIsUsable(pair: KeyPairPem, ca: X509.X509Certificate): Promise<boolean> {
   try {
     const cert = new x509.X509Certificate(pair.certPem);
     if (cert.notAfter.getTime() - Date.now() < RENEW_BEFORE_MS) return false;
@@ -297,15 +298,15 @@ async function createCa(): Promise<KeyPairPem> {
 }
 
 interface LeafSpec {
-  subject: x509.JsonName;
-  usage: x509.ExtendedKeyUsage;
+  subject: X509.JsonName;
+  usage: X509.ExtendedKeyUsage;
   san?: SanSet;
   days: number;
   /** Reuse this key instead of generating a new one. */
   keyPem?: string;
 }
 
-async function issueLeaf(caCert: x509.X509Certificate, caKey: CryptoKey, spec: LeafSpec): Promise<KeyPairPem> {
+async function issueLeaf(caCert: X509.X509Certificate, caKey: CryptoKey, spec: LeafSpec): Promise<KeyPairPem> {
   let publicKey: CryptoKey;
   let keyPem: string;
   if (spec.keyPem) {
@@ -318,7 +319,7 @@ async function issueLeaf(caCert: x509.X509Certificate, caKey: CryptoKey, spec: L
     keyPem = await exportPrivateKeyPem(keys.privateKey);
   }
 
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension([spec.usage]),

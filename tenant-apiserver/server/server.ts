@@ -84,11 +84,14 @@ export interface RunningServer {
   server: Http2SecureServer;
   url: string;
   port: number;
+  /** Requests answered so far (watches count once, when they end). */
+  requestsServed(): number;
   close(): Promise<void>;
 }
 
 export function createServer(deps: ApiServerDeps): { listen(host: string, port: number): Promise<RunningServer> } {
   const openWatches = new Set<() => void>();
+  let served = 0;
   const inflight = { readOnly: 0, mutating: 0 };
   const maxRO = deps.maxReadOnlyInflight ?? 400;
   const maxMut = deps.maxMutatingInflight ?? 200;
@@ -239,6 +242,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
       code = replyWithError(res, e);
       if (code >= 500) deps.log.warn({ err: e, path, verb: ri.verb, user: user?.username }, 'request failed');
     } finally {
+      served++;
       if (counted) {
         const kind = mutating ? 'mutating' : 'readOnly';
         inflight[kind]--;
@@ -270,6 +274,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
             server,
             port: addr.port,
             url: `https://${hostForUrl}:${addr.port}`,
+            requestsServed: () => served,
             close: () => {
               // Watches first: each holds its connection (an h2 session, an HTTP/1.1 socket) open.
               for (const finish of [...openWatches]) finish();

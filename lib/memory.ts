@@ -1,9 +1,11 @@
 // Memory back to the system after a burst. V8 grows its heap to carry a burst's
 // garbage (10,000 pods through the syncer: a heap of ~500 MB around ~120 MB of
-// live objects) and keeps it at that high-water mark: the RSS a platform team
-// sees stays at the peak for as long as little happens. Once the syncer's work
-// has dropped to a trickle and its heap has grown well past its size after the
-// last reclaim, one compacting full collection runs and its free pages go back.
+// live objects; an API server's start-up: ~28 MB around ~10 MB) and keeps it at
+// that high-water mark: the RSS a platform team sees stays at the peak for as
+// long as little happens. Once the process's work has dropped to a trickle and
+// its heap has grown well past its size after the last reclaim, one compacting
+// full collection runs and its free pages go back. Both the syncer and the API
+// server processes run one (one per process: a collection is process-wide).
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -19,8 +21,15 @@ export interface IdleReclaimOptions {
   log: Logger;
   /** How often to look (and how long "quiet" is). */
   everyMs?: number;
-  /** Collect once the heap has grown by this many bytes since start or the last reclaim. */
+  /** Collect once the heap has grown by this many bytes since the floor (below) or the last reclaim. */
   minGrowthBytes?: number;
+  /**
+   * The heap size growth is counted from until the first reclaim; default: the heap's size now.
+   * 0 makes the start-up's own garbage count, so the first quiet moment reclaims it.
+   */
+  floorBytes?: number;
+  /** Consecutive quiet looks before collecting (default 1). */
+  quietLooks?: number;
 }
 
 /** The full-collection function, exposed once (it is not, without --expose-gc); undefined where that fails. */
@@ -46,15 +55,18 @@ export function startIdleReclaim(opts: IdleReclaimOptions): () => void {
    * The heap's size at start, then right after each reclaim: a reclaim is due once the heap has
    * grown well past it. (heapUsed cannot tell: until a collection it counts garbage as used.)
    */
-  let floor = process.memoryUsage().heapTotal;
+  let floor = opts.floorBytes ?? process.memoryUsage().heapTotal;
   let lastActivity = opts.activity();
   const everyMs = opts.everyMs ?? 2000;
   const quietPerTick = ((opts.quietPerSecond ?? 100) * everyMs) / 1000;
+  const quietLooks = opts.quietLooks ?? 1;
+  let quietFor = 0;
   const timer = setInterval(() => {
     const now = opts.activity();
     const quiet = now - lastActivity <= quietPerTick && !opts.busy?.();
     lastActivity = now;
-    if (!quiet) return;
+    quietFor = quiet ? quietFor + 1 : 0;
+    if (quietFor < quietLooks) return;
     const { heapTotal } = process.memoryUsage();
     if (heapTotal < floor + minGrowth) return;
     const started = performance.now();
