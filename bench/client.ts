@@ -13,6 +13,17 @@ import YAML from 'yaml';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(ROOT, 'bin', 'tenantry.js');
+/**
+ * The CLI as tsc builds it, one file per module: profiles taken from it name the project's own
+ * files and functions, where the bundle (dist/cli, what CLI runs) would show chunk names. It skips
+ * the launcher's start-up mode (bin/start-mode.ts), which changes nothing once a server is warm.
+ */
+export const CLI_UNBUNDLED = path.join(ROOT, 'dist', 'bin', 'tenantry.js');
+
+/** The CLI to run under these node flags: the unbundled one when profiling. */
+export function cliFor(nodeArgs: readonly string[] = []): string {
+  return nodeArgs.some((a) => a.startsWith('--cpu-prof') || a.startsWith('--heap')) ? CLI_UNBUNDLED : CLI;
+}
 
 /** Milliseconds on the monotonic clock: every timestamp in the bench uses this one. */
 export function nowMs(): number {
@@ -159,7 +170,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
   const dataDir = opts.dataDir ?? tempDir('server');
   const port = await freePort();
   const t0 = nowMs();
-  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'apiserver', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args ?? [])], {
+  const proc = track(spawn(process.execPath, [...(opts.nodeArgs ?? []), cliFor(opts.nodeArgs), 'apiserver', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TENANTRY_LOG_LEVEL: process.env.TENANTRY_LOG_LEVEL ?? 'info' },
   }));

@@ -193,7 +193,7 @@ export function render(r: Results): string {
   if (r.watch) {
     const w = r.watch;
     details.push(
-      `- Watch: ${w.events}/${w.expected} events received; max ${fmt(w.maxMs, 1)} ms. While delivering, the server used ${fmt(w.serverCores, 2)} cores and the bench process (${w.watchers} TLS streams + the creator) ${fmt(w.clientCores, 2)}: the client's share of each latency is not small. The create's response is written after the server has written the event to every watcher, so the create latency includes the fan-out.`,
+      `- Watch: ${w.events}/${w.expected} events received; max ${fmt(w.maxMs, 1)} ms.${w.firstP50Ms !== undefined ? ` Each event's first arrival at any watcher: p50 ${fmt(w.firstP50Ms, 2)} ms, p99 ${fmt(w.firstP99Ms, 2)} ms (the rest is the fan-out's spread over ${w.watchers} sockets).` : ''} While delivering, the server used ${fmt(w.serverCores, 2)} cores and the bench process (${w.watchers} TLS streams in ${w.threads ?? 1} threads + the creator) ${fmt(w.clientCores, 2)}: the client's share of each latency is not small. The create's response is written after the server has written the event to every watcher, so the create latency includes the fan-out.`,
     );
   }
 
@@ -228,7 +228,9 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    a raw SQLite \`SELECT\` of the same number of rows of the same size (a pod's JSON as the server returns it).
 6. **Watch fan-out**: watchers on one namespace's ConfigMaps; objects created at a fixed pace, each carrying a
    \`created-at\` annotation with its send time (monotonic \`process.hrtime\` ms); each watcher records arrival minus
-   that stamp (20 unstamped creates first warm the path up). Baseline: the creating request's own response
+   that stamp (20 unstamped creates first warm the path up). The watchers are spread over one thread per core
+   of the bench process: in a cluster they are separate clients, and in one thread the last of 100 would wait for
+   the client to process the 99 events before its own. Baseline: the creating request's own response
    latency in the same run.
 7. **Write paths**: on a 3-container Deployment, 500 sequential each of a plain update (PUT of the whole object),
    a strategic merge patch (an annotation plus a containers entry matched by merge key) and a server-side apply of

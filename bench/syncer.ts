@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, Client, freePort, nowMs, peakRssMb, probeReadyz, readKubeconfig, rssMb, sleep, tempDir, track, type Credentials } from './client.js';
+import { cliFor, Client, freePort, nowMs, peakRssMb, probeReadyz, readKubeconfig, rssMb, sleep, tempDir, track, type Credentials } from './client.js';
 import { percentile } from './stats.js';
 import { cpuSeconds } from './workloads.js';
 
@@ -162,7 +162,7 @@ async function startSuper(o: SyncerBenchOptions, profileDir?: string): Promise<S
   const dataDir = tempDir('super');
   const port = await freePort();
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const p = launch([CLI, 'super', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--nodes', String(o.nodes), '--node-capacity', o.nodeCapacity, '--pod-start-delay-ms', String(o.podStartDelayMs)], prof);
+  const p = launch([cliFor(prof), 'super', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--nodes', String(o.nodes), '--node-capacity', o.nodeCapacity, '--pod-start-delay-ms', String(o.podStartDelayMs)], prof);
   const kubeconfig = path.join(dataDir, 'admin.kubeconfig');
   await until('super cluster ready', p, 60_000, async () => (await probeReadyz(port)) === 200 && fs.existsSync(kubeconfig));
   const creds = readKubeconfig(kubeconfig);
@@ -230,7 +230,7 @@ interface SyncerProc extends Proc {
 
 async function startSyncer(superKubeconfig: string, tenants: TenantInfo[], patrolInterval: string, workers: number, nodeArgs: string[] = []): Promise<SyncerProc & { spawnedAt: number }> {
   const port = await freePort();
-  const argv = [CLI, 'syncer', '--super-kubeconfig', superKubeconfig, '--metrics-listen', `127.0.0.1:${port}`, '--patrol-interval', patrolInterval, '--workers', String(workers)];
+  const argv = [cliFor(nodeArgs), 'syncer', '--super-kubeconfig', superKubeconfig, '--metrics-listen', `127.0.0.1:${port}`, '--patrol-interval', patrolInterval, '--workers', String(workers)];
   for (const t of tenants) argv.push('--tenant', `${t.name}=${t.kubeconfig}`);
   const spawnedAt = nowMs();
   const p = launch(argv, nodeArgs);

@@ -50,6 +50,8 @@ export interface ApiServerOptions {
   /** How often compaction runs, in seconds (default 10). */
   compactionIntervalSeconds?: number;
   bookmarkIntervalSeconds?: number;
+  /** Unread bytes at which a watcher is cut off (default 64 MiB). */
+  maxWatchBacklogBytes?: number;
   /** 'RBAC' (default) or 'AlwaysAllow' (every authenticated user may do everything). */
   authorizationMode?: 'RBAC' | 'AlwaysAllow';
   /** Extra controllers contributed by other components (local super cluster). */
@@ -173,6 +175,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     version: KUBE_VERSION,
     tls: { key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.caPem },
     bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds,
+    maxWatchBacklogBytes: opts.maxWatchBacklogBytes,
     ready: () => ready,
   });
   const nsInfo = registry.get('', 'v1', 'namespaces')!;

@@ -51,6 +51,8 @@ export interface ApiServerDeps {
   version: { major: string; minor: string; gitVersion: string };
   tls: { key: string; cert: string; ca: string };
   bookmarkIntervalSeconds?: number;
+  /** Unread bytes at which a watcher is cut off (server/watch.ts). */
+  maxWatchBacklogBytes?: number;
   maxReadOnlyInflight?: number;
   maxMutatingInflight?: number;
   /** Checks that must pass for /readyz (e.g. storage open, bootstrap done). */
@@ -105,7 +107,7 @@ export function createServer(deps: ApiServerDeps): { listen(host: string, port: 
     virtual: deps.virtual ?? {},
     subresourceCreate: deps.subresourceCreate ?? {},
     serveWatch: (ctx, info, ns, sel, format) =>
-      serveWatch({ store: deps.store, metrics: deps.metrics, bookmarkIntervalSeconds: deps.bookmarkIntervalSeconds ?? 60, open: openWatches }, ctx, info, ns, sel, format),
+      serveWatch({ store: deps.store, metrics: deps.metrics, bookmarkIntervalSeconds: deps.bookmarkIntervalSeconds ?? 60, open: openWatches, maxBacklogBytes: deps.maxWatchBacklogBytes }, ctx, info, ns, sel, format),
   };
 
   async function handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {

@@ -3,6 +3,7 @@
 // for `kubectl get -w`. A stream ends when the client goes away (the response's
 // 'close'), when timeoutSeconds passes, or when the server shuts down.
 
+import { ServerResponse } from 'node:http';
 import type { ResourceInfo } from '../api/registry.js';
 import { ApiError, badRequest } from '../api/errors.js';
 import { apiVersionOf, type ResourceStore, type Selection, type WatchEventType } from '../api/store.js';
@@ -22,6 +23,24 @@ const STREAM_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'n
 /** Each shared object's event lines, encoded once for every watcher that is sent it (by event type). */
 const SERIALIZED = new WeakMap<object, Map<string, Buffer>>();
 
+/** Shared event lines as HTTP/1.1 chunks (size line, data, CRLF), framed once for every watcher. */
+const FRAMED = new WeakMap<Buffer, Buffer>();
+const CRLF = Buffer.from('\r\n');
+
+function chunkOf(line: Buffer): Buffer {
+  let framed = FRAMED.get(line);
+  if (!framed) FRAMED.set(line, (framed = Buffer.concat([Buffer.from(`${line.length.toString(16)}\r\n`), line, CRLF])));
+  return framed;
+}
+
+/**
+ * A watcher with this much written but not yet taken by its client is cut off (its stream reset, its
+ * HTTP/1.1 connection closed), as kube-apiserver drops a watcher whose buffer stays full: the client
+ * re-watches from its last resourceVersion, and the server never holds an unbounded backlog for a
+ * client that stopped reading.
+ */
+export const MAX_WATCH_BACKLOG_BYTES = 64 << 20;
+
 export interface WatchServerOptions {
   store: ResourceStore;
   metrics: ServerMetrics;
@@ -29,6 +48,8 @@ export interface WatchServerOptions {
   bookmarkIntervalSeconds: number;
   /** Open streams, closed on shutdown. */
   open: Set<() => void>;
+  /** Unread bytes at which a watcher is cut off (default MAX_WATCH_BACKLOG_BYTES). */
+  maxBacklogBytes?: number;
 }
 
 export async function serveWatch(
@@ -95,9 +116,25 @@ export async function serveWatch(
   let lastRv = rv && rv !== '0' ? rv : '0';
   const buffered: (string | Buffer)[] = [];
   let started = false;
+  /**
+   * Under HTTP/1.1, once the headers are out, events go straight to the socket as whole chunks: with
+   * 100 watchers an event is written 100 times, and the response object's own path (framing each
+   * write in three pieces, corking and uncorking the socket on the next tick) cost more than the
+   * write itself. The response still ends the stream (its last chunk) and sees the socket close.
+   * Under HTTP/2 the stream's own write is used (the session batches frames across streams).
+   */
+  const maxBacklog = opts.maxBacklogBytes ?? MAX_WATCH_BACKLOG_BYTES;
+  let direct: { socket: import('node:net').Socket; chunked: boolean } | undefined;
   const write = (chunk: string | Buffer) => {
     if (!started) buffered.push(chunk);
-    else if (!res.writableEnded) res.write(chunk);
+    else if (res.writableEnded) return;
+    // What is still unsent from earlier events is the backlog (an event just written always is, for a moment).
+    else if ((direct ? direct.socket.writableLength : res.writableLength) > maxBacklog) res.destroy();
+    else if (direct) {
+      if (direct.socket.destroyed) return;
+      const line = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      direct.socket.write(direct.chunked ? chunkOf(line) : line);
+    } else res.write(chunk);
   };
   const onEvent = (type: WatchEventType, obj: StoredObject) => {
     lastRv = obj.metadata.resourceVersion;
@@ -139,8 +176,11 @@ export async function serveWatch(
   res.writeHead(200, STREAM_HEADERS);
   // The client waits for the headers before it counts the watch as started.
   res.flushHeaders();
+  // An HTTP/1.1 response has its socket only while it is the connection's current response (a
+  // pipelined one waits): then the headers above are on the socket already and chunks may follow.
+  if (ctx.req.httpVersionMajor === 1 && res instanceof ServerResponse && res.socket) direct = { socket: res.socket, chunked: res.chunkedEncoding };
   started = true;
-  for (const c of buffered) res.write(c);
+  for (const c of buffered) write(c);
   buffered.length = 0;
   opts.metrics.watches.inc({ group: info.group, resource: info.resource });
   await new Promise<void>((resolve) => {
