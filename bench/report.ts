@@ -193,7 +193,7 @@ export function render(r: Results): string {
   if (r.watch) {
     const w = r.watch;
     details.push(
-      `- Watch: ${w.events}/${w.expected} events received; max ${fmt(w.maxMs, 1)} ms.${w.firstP50Ms !== undefined ? ` Each event's first arrival at any watcher: p50 ${fmt(w.firstP50Ms, 2)} ms, p99 ${fmt(w.firstP99Ms, 2)} ms (the rest is the fan-out's spread over ${w.watchers} sockets).` : ''} While delivering, the server used ${fmt(w.serverCores, 2)} cores and the bench process (${w.watchers} TLS streams in ${w.threads ?? 1} threads + the creator) ${fmt(w.clientCores, 2)}: the client's share of each latency is not small. The create's response is written after the server has written the event to every watcher, so the create latency includes the fan-out.`,
+      `- Watch: ${w.events}/${w.expected} events received; max ${fmt(w.maxMs, 1)} ms.${w.firstP50Ms !== undefined && w.firstP99Ms !== undefined ? ` Each event's first arrival at any watcher: p50 ${fmt(w.firstP50Ms, 2)} ms, p99 ${fmt(w.firstP99Ms, 2)} ms (the rest is the fan-out's spread over ${w.watchers} sockets).` : ''} While delivering, the server used ${fmt(w.serverCores, 2)} cores and the bench process (${w.watchers} TLS streams in ${w.threads ?? 1} threads + the creator) ${fmt(w.clientCores, 2)}: the client's share of each latency is not small. The create's response is written after the server has written the event to every watcher, so the create latency includes the fan-out.`,
     );
   }
 

@@ -259,7 +259,7 @@ async function measureWatch(r: Results): Promise<void> {
   const w = await watchFanout(client, 'watched', watchers, objects, rate, server.pid);
   await done();
   r.watch = { ...w, rate };
-  log(`6/6 watch: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms (first arrival p50 ${w.firstP50Ms.toFixed(2)}, p99 ${w.firstP99Ms.toFixed(2)}; create p50 ${w.createP50Ms.toFixed(2)}, p99 ${w.createP99Ms.toFixed(2)}), ${w.events}/${w.expected} events; server ${w.serverCores.toFixed(2)} cores, bench client ${w.clientCores.toFixed(2)} cores`);
+  log(`6/6 watch: p50 ${w.p50Ms.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms (first arrival p50 ${w.firstP50Ms?.toFixed(2)}, p99 ${w.firstP99Ms?.toFixed(2)}; create p50 ${w.createP50Ms.toFixed(2)}, p99 ${w.createP99Ms.toFixed(2)}), ${w.events}/${w.expected} events; server ${w.serverCores.toFixed(2)} cores, bench client ${w.clientCores.toFixed(2)} cores`);
 }
 
 async function measureWrites(r: Results): Promise<void> {

@@ -155,6 +155,9 @@ export function apiVersionOf(info: { group: string; version: string }): string {
   return info.group ? `${info.group}/${info.version}` : info.version;
 }
 
+/** Namespaces whose terminating state checkNamespace keeps parsed. */
+const NAMESPACE_STATES = 1024;
+
 export class ResourceStore {
   /** Observers told about every committed object change (controllers hang off the store's watch instead). */
   private validators: ObjectValidator[] = [];
@@ -166,6 +169,8 @@ export class ResourceStore {
 
   private tracker: ManagedFieldsTracker | undefined;
   private readonly watchDecodeCache = new WeakMap<KeyValue, Map<string, StoredObject>>();
+  /** Whether a namespace (by key) is terminating, as of a modRevision: checkNamespace's parse, cached (oldest first). */
+  private readonly namespaceStates = new Map<string, { modRevision: number; terminating: boolean }>();
 
   private trackerLoading: Promise<ManagedFieldsTracker> | undefined;
   private trackerLoader: (() => Promise<ManagedFieldsTracker>) | undefined;
@@ -240,6 +245,20 @@ export class ResourceStore {
     // Hook (CRDs): custom resources get structural pruning and defaults on read.
     const onRead = this.strategyFor(info).onRead;
     if (onRead) obj = onRead(obj, info);
+    return obj as StoredObject;
+  }
+
+  /**
+   * What a write returns: the object just encoded into kv, as decode(kv) would give it. Where reading
+   * it back changes nothing (no conversion, no read hook), that is the object itself with its new
+   * resourceVersion, not a parse of the JSON just written. `obj` must be the store's own copy.
+   */
+  private asWritten(info: ResourceInfo, obj: KubeObject, kv: KeyValue): StoredObject {
+    if (info.version !== info.storage.version || info.group !== info.storage.group || this.strategyFor(info).onRead) return this.decode(info, kv);
+    const meta = (obj.metadata ??= {});
+    // encode() left these out of the stored value.
+    delete meta.selfLink;
+    meta.resourceVersion = String(kv.modRevision);
     return obj as StoredObject;
   }
 
@@ -383,10 +402,19 @@ export class ResourceStore {
 
   /** Namespaced creates need a live namespace (404 when missing, 403 when terminating). */
   async checkNamespace(info: ResourceInfo, namespace: string, name: string): Promise<void> {
-    const kv = await this.kv.get(`/core/namespaces/${namespace}`);
+    const key = `/core/namespaces/${namespace}`;
+    const kv = await this.kv.get(key);
     if (!kv) throw notFound({ group: '', resource: 'namespaces' }, namespace);
-    const ns = JSON.parse(kv.value) as KubeObject;
-    if (ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+    // Every namespaced create reads its namespace: parse each version of it once, not per create.
+    let known = this.namespaceStates.get(key);
+    if (known?.modRevision !== kv.modRevision) {
+      const ns = JSON.parse(kv.value) as KubeObject;
+      known = { modRevision: kv.modRevision, terminating: !!ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' };
+      this.namespaceStates.delete(key);
+      this.namespaceStates.set(key, known);
+      if (this.namespaceStates.size > NAMESPACE_STATES) this.namespaceStates.delete(this.namespaceStates.keys().next().value!);
+    }
+    if (known.terminating) {
       throw forbidden(gr(info), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
@@ -454,7 +482,7 @@ export class ResourceStore {
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await this.kv.write({ type: 'create', key: this.key(info, meta.namespace, meta.name as string), value: this.encode(info, obj) });
-        return this.decode(info, r.kv);
+        return this.asWritten(info, obj, r.kv);
       } catch (e) {
         if (e instanceof KeyExistsError) {
           // kube-apiserver retries generated names a few times before giving up.
@@ -537,7 +565,7 @@ export class ResourceStore {
           return { object: this.decode(info, { ...r.kv, value: this.encode(info, next) }), created: false };
         }
         const r = await this.kv.write({ type: 'update', key, value: this.encode(info, next), expectedModRevision: Number(current.metadata.resourceVersion) });
-        return { object: this.decode(info, r.kv), created: false };
+        return { object: this.asWritten(info, next, r.kv), created: false };
       } catch (e) {
         if (e instanceof RevisionMismatchError || e instanceof KeyNotFoundError) {
           // Retry from a fresh read: a client-pinned resourceVersion then fails the check above

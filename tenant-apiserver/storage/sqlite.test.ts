@@ -73,6 +73,17 @@ describe('SqliteStore', () => {
     expect(w.kv.createRevision).toBe(3);
   });
 
+  it('keeps the revision counter across reopen when compaction removed the latest write (a tombstone)', async () => {
+    await store.write({ type: 'create', key: '/a', value: '1' });
+    await store.write({ type: 'create', key: '/b', value: '1' });
+    await store.write({ type: 'delete', key: '/b' });
+    await store.compact(3);
+    await store.close();
+    store = new SqliteStore(path.join(dir, 'db.sqlite'));
+    expect(store.currentRevision()).toBe(3);
+    expect((await store.write({ type: 'create', key: '/c', value: '2' })).revision).toBe(4);
+  });
+
   it('watches from the ring, from disk history beyond it, and refuses compacted revisions', async () => {
     for (let i = 0; i < 20; i++) await store.write({ type: 'create', key: `/w/${i}`, value: String(i) });
     await store.write({ type: 'delete', key: '/w/0' });

@@ -5,7 +5,7 @@
 import { badRequest, fieldErrorMessage, type FieldError } from '../errors.js';
 import { goQuote } from '../goquote.js';
 import type { StrategyContext } from '../strategy.js';
-import { isObject, type KubeObject } from '../types.js';
+import { deepClone, isObject, type KubeObject } from '../types.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -86,7 +86,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 export function clone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
+  return v === undefined ? v : deepClone(v);
 }
 
 // ---- field errors ---------------------------------------------------------------------------------------------------
