@@ -275,7 +275,9 @@ export class ResourceStore {
       stored = s.convert ? s.convert(obj, target) : obj;
     }
     // resourceVersion lives in the revision, never in the value.
-    const { resourceVersion: _rv, selfLink: _sl, ...meta } = stored.metadata ?? {};
+    const m = stored.metadata;
+    if (m?.resourceVersion === undefined && m?.selfLink === undefined) return JSON.stringify(stored);
+    const { resourceVersion: _rv, selfLink: _sl, ...meta } = m ?? {};
     return JSON.stringify({ ...stored, metadata: meta });
   }
 

@@ -3,7 +3,17 @@
 // non-plain values to structuredClone.
 
 import { describe, expect, it } from 'vitest';
-import { deepClone } from './types.js';
+import { deepClone, rfc3339 } from './types.js';
+
+describe('rfc3339', () => {
+  it('formats to the second, the same for every instant within one, and outside years 0-9999 too', () => {
+    expect(rfc3339(new Date('2026-11-23T05:45:21.999Z'))).toBe('2026-11-23T05:45:21Z');
+    expect(rfc3339(new Date('2026-11-23T05:45:21.001Z'))).toBe('2026-11-23T05:45:21Z');
+    expect(rfc3339(new Date('2026-11-23T05:45:22.000Z'))).toBe('2026-11-23T05:45:22Z');
+    expect(rfc3339(new Date(0))).toBe('1970-01-01T00:00:00Z');
+    expect(rfc3339(new Date('+010000-01-01T00:00:00.000Z'))).toBe('+010000-01-01T00:00:00Z');
+  });
+});
 
 describe('deepClone', () => {
   it('copies nested JSON values, sharing nothing with the original', () => {

@@ -60,9 +60,20 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The last second formatted, and its text: every write stamps "now", many within one second. */
+let lastSecond = NaN;
+let lastText = '';
+
 /** RFC 3339 with second precision, as metav1.Time serialises. */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second === lastSecond) return lastText;
+  const iso = d.toISOString();
+  // Years 0–9999 have the fixed shape YYYY-MM-DDTHH:MM:SS.sssZ; others carry a sign and more digits.
+  const text = iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
+  lastSecond = second;
+  lastText = text;
+  return text;
 }
 
 /**
