@@ -307,9 +307,7 @@ export class SqliteStore implements Store {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      // While an fsync runs, writes gather: they could not be durable before the next fsync anyway,
-      // and committing them in one transaction when it returns costs one commit, not one per turn.
-      if (!this.flushScheduled && !this.syncing) {
+      if (!this.flushScheduled) {
         this.flushScheduled = true;
         // setImmediate lets every request already read off the sockets join this batch.
         setImmediate(() => this.flush());
@@ -368,9 +366,7 @@ export class SqliteStore implements Store {
         this.opts.onCommit?.(Number(process.hrtime.bigint() - covered[0]!.started) / 1e9, ops);
         for (const f of covered) this.complete(f);
       }
-      // What gathered meanwhile is committed now (flush syncs it); else what was committed meanwhile.
-      if (this.queue.length > 0 && !this.failed) this.flush();
-      else this.sync();
+      this.sync();
     };
     // An in-memory database (tests) has nothing to make durable.
     if (this.walFd === undefined) synced(null);
