@@ -40,6 +40,10 @@ describe('semanticEqual', () => {
     expect(semanticEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(semanticEqual({ a: {} }, { a: [] })).toBe(true);
     expect(semanticEqual({ a: { b: 1 } }, { a: [1] })).toBe(false);
+    // Keys that objects inherit are still only what the objects hold.
+    expect(semanticEqual({ labels: { constructor: null } }, { labels: {} })).toBe(true);
+    expect(semanticEqual({ labels: {} }, { labels: { toString: 'x' } })).toBe(false);
+    expect(semanticEqual({ labels: { toString: 'x' } }, { labels: {} })).toBe(false);
   });
 
   it('agrees with comparing canonical forms on random JSON values', () => {

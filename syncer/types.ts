@@ -62,8 +62,9 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   }
   if (isObj(a)) {
     if (!isObj(b)) return false;
-    for (const k of Object.keys(a)) if (!semanticEqual(a[k], b[k])) return false;
-    for (const k of Object.keys(b)) if (!(k in a) && !isMissing(b[k])) return false;
+    // Own keys only: a key such as "constructor" missing on one side must read as missing, not as Object's.
+    for (const k of Object.keys(a)) if (!semanticEqual(a[k], Object.hasOwn(b, k) ? b[k] : undefined)) return false;
+    for (const k of Object.keys(b)) if (!Object.hasOwn(a, k) && !isMissing(b[k])) return false;
     return true;
   }
   return typeof a === 'number' && typeof b === 'number' ? JSON.stringify(a) === JSON.stringify(b) : a === b;

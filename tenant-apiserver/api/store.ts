@@ -276,7 +276,7 @@ export class ResourceStore {
     }
     // resourceVersion lives in the revision, never in the value.
     const m = stored.metadata;
-    if (m?.resourceVersion === undefined && m?.selfLink === undefined) return JSON.stringify(stored);
+    if (m && m.resourceVersion === undefined && m.selfLink === undefined) return JSON.stringify(stored);
     const { resourceVersion: _rv, selfLink: _sl, ...meta } = m ?? {};
     return JSON.stringify({ ...stored, metadata: meta });
   }

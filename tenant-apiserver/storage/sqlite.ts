@@ -417,7 +417,13 @@ export class SqliteStore implements Store {
         if (String((e as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new KeyExistsError(op.key);
         throw e;
       }
-      this.stmts.insertLog.run(rev, op.key, op.value, rev, 1, 0, 0);
+      try {
+        this.stmts.insertLog.run(rev, op.key, op.value, rev, 1, 0, 0);
+      } catch (e) {
+        // The batch goes on without this op: its claim on the key must not outlive it.
+        this.stmts.deleteLive.run(op.key);
+        throw e;
+      }
       const kv: KeyValue = { key: op.key, value: op.value, createRevision: rev, modRevision: rev, version: 1 };
       return { result: { revision: rev, kv }, event: { type: 'PUT', kv } };
     }
