@@ -133,6 +133,29 @@ describe('scheduling and the kubelet', () => {
     expect(nodeOf(await running(c, 'default', 'picky'))).toBe('node-3');
   });
 
+  it('counts each placed pod against its node at once, so a burst never overfills a node', async () => {
+    cluster = await startTestCluster({ nodes: 2, nodeShape: { pods: '3' }, podStartDelayMs: 10 });
+    const c = cluster;
+    // Created together: placements follow each other faster than the binds' watch events arrive.
+    await Promise.all(Array.from({ length: 7 }, (_, i) => c.create('pods', 'default', podBody(`b${i}`))));
+    const pods = await waitFor(async () => {
+      const items = (await c.store.list(c.res.pods, 'default')).items;
+      const unschedulable = items.filter((p) => status(p).conditions?.some((x) => x.reason === 'Unschedulable'));
+      const runningPods = items.filter((p) => status(p).phase === 'Running');
+      return runningPods.length === 6 && unschedulable.length === 1 ? items : undefined;
+    });
+    const perNode = new Map<string, number>();
+    for (const p of pods) if (nodeOf(p)) perNode.set(nodeOf(p)!, (perNode.get(nodeOf(p)!) ?? 0) + 1);
+    expect([...perNode.values()]).toEqual([3, 3]);
+    const left = pods.find((p) => !nodeOf(p))!;
+    expect(status(left).conditions!.find((x) => x.type === 'PodScheduled')!.message).toBe(
+      '0/2 nodes are available: 2 Too many pods. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+    );
+    // A running pod's status updates change nothing; one leaving frees its slot for the pending pod.
+    await c.store.delete(c.res.pods, 'default', pods.find((p) => nodeOf(p))!.metadata.name, { gracePeriodSeconds: 0 }, { user: ADMIN });
+    expect(nodeOf(await running(c, 'default', left.metadata.name))).toMatch(/^node-\d$/);
+  });
+
   it('ignores pods of other schedulers and gated pods', async () => {
     cluster = await startTestCluster({ nodes: 1, podStartDelayMs: 20 });
     const c = cluster;

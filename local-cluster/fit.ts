@@ -145,30 +145,62 @@ function nonZero(req: ResourceList): { cpu: number; memory: number } {
   return { cpu: milli(req.get('cpu')) || DEFAULT_MILLI_CPU, memory: milli(req.get('memory')) || DEFAULT_MEMORY_MILLI };
 }
 
+/** What one bound pod adds to its node's load, computed once per pod version rather than per placement. */
+export interface PodLoad {
+  requests: ResourceList;
+  nonZeroCpu: number;
+  nonZeroMemory: number;
+  hostPorts: string[];
+  /** Equal for two versions of a pod that load a node the same (status-only changes). */
+  signature: string;
+}
+
+export function podLoad(pod: KubeObject): PodLoad {
+  const requests = podRequests(pod);
+  const nz = nonZero(requests);
+  const ports = hostPorts(pod);
+  let signature = `${nz.cpu}/${nz.memory}/${ports.join(',')}`;
+  for (const [k, q] of requests) signature += `/${k}=${milli(q)}`;
+  return { requests, nonZeroCpu: nz.cpu, nonZeroMemory: nz.memory, hostPorts: ports, signature };
+}
+
+export function emptyLoad(): NodeLoad {
+  return { pods: 0, requested: new Map(), hostPorts: new Set(), nonZeroCpu: 0, nonZeroMemory: 0 };
+}
+
+export function addPodLoad(load: NodeLoad, p: PodLoad): void {
+  load.pods++;
+  addInto(load.requested, p.requests);
+  load.nonZeroCpu += p.nonZeroCpu;
+  load.nonZeroMemory += p.nonZeroMemory;
+  for (const hp of p.hostPorts) load.hostPorts.add(hp);
+}
+
 export function nodeLoads(pods: KubeObject[]): Map<string, NodeLoad> {
   const out = new Map<string, NodeLoad>();
   for (const p of pods) {
     const node = str(asObj(p.spec)?.nodeName);
     if (!node || isTerminal(p)) continue;
     let load = out.get(node);
-    if (!load) out.set(node, (load = { pods: 0, requested: new Map(), hostPorts: new Set(), nonZeroCpu: 0, nonZeroMemory: 0 }));
-    load.pods++;
-    const req = podRequests(p);
-    addInto(load.requested, req);
-    const nz = nonZero(req);
-    load.nonZeroCpu += nz.cpu;
-    load.nonZeroMemory += nz.memory;
-    for (const hp of hostPorts(p)) load.hostPorts.add(hp);
+    if (!load) out.set(node, (load = emptyLoad()));
+    addPodLoad(load, podLoad(p));
   }
   return out;
 }
 
-function insufficient(pod: KubeObject, node: KubeObject, load: NodeLoad | undefined): string[] {
-  const alloc = parseResourceList(asObj(node.status)?.allocatable);
+/** A node's allocatable, parsed once per node object (the scheduler reuses its node list across placements). */
+const allocatableOf = new WeakMap<KubeObject, ResourceList>();
+function allocatable(node: KubeObject): ResourceList {
+  let a = allocatableOf.get(node);
+  if (!a) allocatableOf.set(node, (a = parseResourceList(asObj(node.status)?.allocatable)));
+  return a;
+}
+
+function insufficient(req: ResourceList, node: KubeObject, load: NodeLoad | undefined): string[] {
+  const alloc = allocatable(node);
   const reasons: string[] = [];
   const allowedPods = milli(alloc.get('pods')) / 1000;
   if ((load?.pods ?? 0) + 1 > allowedPods) reasons.push(REASON_TOO_MANY_PODS);
-  const req = podRequests(pod);
   const order = ['cpu', 'memory', 'ephemeral-storage', ...[...req.keys()].filter((k) => !['cpu', 'memory', 'ephemeral-storage'].includes(k)).sort()];
   for (const r of order) {
     const want = milli(req.get(r));
@@ -184,7 +216,7 @@ function nodeTaints(node: KubeObject): Taint[] {
 }
 
 /** The first filter plugin rejecting the pod on this node, or undefined when it fits. */
-export function filterNode(pod: KubeObject, node: KubeObject, load: NodeLoad | undefined): NodeRejection | undefined {
+export function filterNode(pod: KubeObject, node: KubeObject, load: NodeLoad | undefined, own: PodLoad = podLoad(pod)): NodeRejection | undefined {
   const name = str(node.metadata?.name);
   if (asObj(node.spec)?.unschedulable === true && !podTolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) {
     return { node: name, reasons: [REASON_UNSCHEDULABLE], unresolvable: true };
@@ -194,33 +226,33 @@ export function filterNode(pod: KubeObject, node: KubeObject, load: NodeLoad | u
     if (!podTolerates(pod, t)) return { node: name, reasons: [`node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`], unresolvable: true };
   }
   if (!nodeMatchesPod(pod, node)) return { node: name, reasons: [REASON_AFFINITY], unresolvable: true };
-  if (load && portsConflict(hostPorts(pod), load.hostPorts)) return { node: name, reasons: [REASON_PORTS], unresolvable: false };
-  const res = insufficient(pod, node, load);
+  if (load && portsConflict(own.hostPorts, load.hostPorts)) return { node: name, reasons: [REASON_PORTS], unresolvable: false };
+  const res = insufficient(own.requests, node, load);
   if (res.length > 0) return { node: name, reasons: res, unresolvable: false };
   return undefined;
 }
 
 /** LeastAllocated over cpu and memory, 0–100: emptier nodes score higher. */
-export function score(pod: KubeObject, node: KubeObject, load: NodeLoad | undefined): number {
-  const alloc = parseResourceList(asObj(node.status)?.allocatable);
-  const nz = nonZero(podRequests(pod));
+export function score(own: PodLoad, node: KubeObject, load: NodeLoad | undefined): number {
+  const alloc = allocatable(node);
   const part = (used: number, cap: number) => (cap <= 0 ? 0 : Math.max(0, ((cap - used) * 100) / cap));
-  return (part(nz.cpu + (load?.nonZeroCpu ?? 0), milli(alloc.get('cpu'))) + part(nz.memory + (load?.nonZeroMemory ?? 0), milli(alloc.get('memory')))) / 2;
+  return (part(own.nonZeroCpu + (load?.nonZeroCpu ?? 0), milli(alloc.get('cpu'))) + part(own.nonZeroMemory + (load?.nonZeroMemory ?? 0), milli(alloc.get('memory')))) / 2;
 }
 
 /** Pick a node for the pod: the best-scoring feasible one (ties: fewer pods, then name), or every node's rejection. */
 export function schedule(pod: KubeObject, nodes: KubeObject[], loads: Map<string, NodeLoad>): FitResult {
   const rejections: NodeRejection[] = [];
   let best: { node: string; score: number; pods: number } | undefined;
+  const own = podLoad(pod);
   for (const node of nodes) {
     const name = str(node.metadata?.name);
     const load = loads.get(name);
-    const r = filterNode(pod, node, load);
+    const r = filterNode(pod, node, load, own);
     if (r) {
       rejections.push(r);
       continue;
     }
-    const s = score(pod, node, load);
+    const s = score(own, node, load);
     const pods = load?.pods ?? 0;
     if (!best || s > best.score || (s === best.score && (pods < best.pods || (pods === best.pods && name < best.node)))) best = { node: name, score: s, pods };
   }

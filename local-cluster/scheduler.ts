@@ -12,7 +12,7 @@ import type { ResourceStore } from '../tenant-apiserver/api/store.js';
 import { rfc3339, type KubeObject, type StoredObject } from '../tenant-apiserver/api/types.js';
 import type { Controller } from '../tenant-apiserver/controllers/runtime.js';
 import { createRecorder } from './events.js';
-import { failedSchedulingMessage, isTerminal, nodeLoads, schedule, type NodeLoad } from './fit.js';
+import { addPodLoad, emptyLoad, failedSchedulingMessage, isTerminal, podLoad, schedule, type NodeLoad, type PodLoad } from './fit.js';
 import { StartPool } from './kubelet.js';
 import { USERS, ignoring, isCode, nsKey, splitKey, type CoreResources } from './util.js';
 
@@ -64,10 +64,12 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
   const pending = new Set<string>();
   const fingerprints = new Map<string, string>();
   const podFingerprints = new Map<string, string>();
-  // Pods bound to each node, kept from the pod watch (and from our own binds, whose events may
-  // still be in flight), with each node's load computed again only when its pods changed: listing
-  // every pod per placement made scheduling n pods cost n² decodes.
-  const podsOnNode = new Map<string, Map<string, KubeObject>>();
+  // What each bound pod adds to its node, kept from the pod watch (and from our own binds, whose
+  // events may still be in flight). A node's load is summed again only when a pod joins, leaves or
+  // changes what it asks for: status updates of running pods, most of the watch's events, leave it
+  // alone. Listing every pod per placement made scheduling n pods cost n² decodes, and summing a
+  // node's pods again on every event of one of them cost n × pods-per-node parses.
+  const podsOnNode = new Map<string, Map<string, PodLoad>>();
   const nodeOfPod = new Map<string, string>();
   const loadOf = new Map<string, NodeLoad>();
   const seenVersion = new Map<string, number>();
@@ -90,26 +92,32 @@ export function schedulerController(res: CoreResources, store: ResourceStore, lo
     if (removed) seenVersion.delete(key);
     else seenVersion.set(key, rv);
     const before = nodeOfPod.get(key);
+    const node = removed || isTerminal(pod) ? '' : str(asObj(pod.spec)?.nodeName);
+    const load = node ? podLoad(pod) : undefined;
     if (before !== undefined) {
-      podsOnNode.get(before)?.delete(key);
+      const m = podsOnNode.get(before);
+      if (before === node && load && m?.get(key)?.signature === load.signature) return;
+      m?.delete(key);
       loadOf.delete(before);
       nodeOfPod.delete(key);
     }
-    const node = str(asObj(pod.spec)?.nodeName);
-    if (removed || !node || isTerminal(pod)) return;
+    if (!node || !load) return;
     let m = podsOnNode.get(node);
     if (!m) podsOnNode.set(node, (m = new Map()));
-    m.set(key, pod);
+    m.set(key, load);
     nodeOfPod.set(key, node);
-    loadOf.delete(node);
+    // A pod joining adds to the node's sum; one leaving or changing (above) has it summed again.
+    const sum = loadOf.get(node);
+    if (sum) addPodLoad(sum, load);
   };
   const currentLoads = (): Map<string, NodeLoad> => {
     const out = new Map<string, NodeLoad>();
     for (const [node, m] of podsOnNode) {
+      if (m.size === 0) continue;
       let load = loadOf.get(node);
       if (!load) {
-        load = nodeLoads([...m.values()]).get(node);
-        if (!load) continue;
+        load = emptyLoad();
+        for (const p of m.values()) addPodLoad(load, p);
         loadOf.set(node, load);
       }
       out.set(node, load);

@@ -29,7 +29,7 @@ export interface TestCluster {
   create(info: keyof CoreResources, namespace: string | undefined, obj: KubeObject): Promise<StoredObject>;
 }
 
-export interface TestClusterOptions extends Partial<Pick<SuperClusterOptions, 'nodes' | 'podStartDelayMs' | 'podStopDelayMs' | 'nodeHeartbeatSeconds' | 'leaseRenewSeconds'>> {
+export interface TestClusterOptions extends Partial<Pick<SuperClusterOptions, 'nodes' | 'nodeShape' | 'podStartDelayMs' | 'podStopDelayMs' | 'nodeHeartbeatSeconds' | 'leaseRenewSeconds'>> {
   /** Which controllers to run (by name); default all of the local cluster's. */
   controllers?: string[];
   admission?: boolean;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteStore } from './sqlite.js';
+import { checkpointThreadRunning } from './checkpointer.js';
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type WatchEvent } from './types.js';
 
 let dir: string;
@@ -176,5 +177,26 @@ describe('SqliteStore', () => {
     // 4000 writes of 3 KB need a page each plus index pages: over 16 MB of WAL without checkpoints.
     expect(fs.statSync(path.join(dir, 'db.sqlite-wal')).size).toBeLessThan(8 * 1024 * 1024);
     expect(await store.count('/big/')).toBe(4000);
+  });
+  it('checkpoints every store of the process from one shared thread, which ends with the last store', async () => {
+    const value = 'v'.repeat(3000);
+    const stores = [1, 2, 3].map((n) => new SqliteStore(path.join(dir, `multi-${n}.sqlite`)));
+    for (let round = 0; round < 24; round++) {
+      for (const s of stores) await Promise.all(Array.from({ length: 100 }, (_, i) => s.write({ type: 'create', key: `/big/${round}/${i}`, value })));
+      if (round % 4 === 3) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(checkpointThreadRunning()).toBe(true);
+    for (const n of [1, 2, 3]) expect(fs.statSync(path.join(dir, `multi-${n}.sqlite-wal`)).size).toBeLessThan(6 * 1024 * 1024);
+    await stores[0]!.close();
+    expect(checkpointThreadRunning()).toBe(true);
+    await stores[1]!.close();
+    await stores[2]!.close();
+    // The store of beforeEach may hold a connection in the thread too: it has written nothing, so it has none.
+    expect(checkpointThreadRunning()).toBe(false);
+    for (const n of [1, 2, 3]) {
+      const again = new SqliteStore(path.join(dir, `multi-${n}.sqlite`));
+      expect(await again.count('/big/')).toBe(2400);
+      await again.close();
+    }
   });
 });
