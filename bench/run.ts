@@ -280,7 +280,8 @@ async function measureSyncerAtScale(r: Results): Promise<void> {
   const profSuper = profile && args.includes('--profile-super') ? tempDir('prof-super') : undefined;
   // Enough nodes for the pods (253 per node), never fewer than 2.
   const perNode = 253;
-  const nodes = Math.max(2, Math.min(DEFAULT_SYNCER_BENCH.nodes, Math.ceil((tenants * podsPerTenant) / (perNode - 3))));
+  const pods = tenants * podsPerTenant + DEFAULT_SYNCER_BENCH.pacedPods + 1;
+  const nodes = Math.max(2, Math.ceil(pods / (perNode - 3)));
   r.syncer = await measureSyncer({ tenants, podsPerTenant, nodes, tenantsPerProcess: Math.ceil(tenants / 2), profileDir: profDir, profileTarget: args.includes('--profile-restart') ? 'restart' : 'first', skipDirect: args.includes('--skip-direct'), heapSnapshotDir: args.find((a) => a.startsWith('--heap-snapshot='))?.slice('--heap-snapshot='.length), profileTenantsDir: profTenants, profileSuperDir: profSuper, log });
   if (profDir) printProfiles(profDir, 'syncer');
   if (profTenants) printProfiles(profTenants, 'tenant hosts');

@@ -44,6 +44,9 @@ export interface SyncerBenchOptions {
   profileTenantsDir?: string;
   /** Take a heap snapshot of the first syncer at steady state into this directory. */
   heapSnapshotDir?: string;
+  /** The paced phase: this many pods at this many per second, round robin over the tenants (0 pods: skipped). */
+  pacedPods: number;
+  pacedRate: number;
   /** Skip the direct baseline (while working on the syncer; its figures are then NaN). */
   skipDirect?: boolean;
   log(msg: string): void;
@@ -52,8 +55,9 @@ export interface SyncerBenchOptions {
 export const DEFAULT_SYNCER_BENCH: Omit<SyncerBenchOptions, 'log'> = {
   tenants: 100,
   podsPerTenant: 100,
-  // A simulated node's pod CIDR is a /24 (253 pod IPs), so 10,000 pods need at least 40 nodes.
-  nodes: 40,
+  // A simulated node's pod CIDR is a /24 (253 pod IPs): 10,000 pods, the probe and the paced
+  // ones need 45 nodes (bench/run.ts computes it from the counts).
+  nodes: 45,
   // Each pod asks for 100m + 64Mi, plus the kata RuntimeClass overhead (250m + 160Mi).
   nodeCapacity: 'cpu=96,memory=64Gi,pods=253',
   podStartDelayMs: 100,
@@ -63,6 +67,8 @@ export const DEFAULT_SYNCER_BENCH: Omit<SyncerBenchOptions, 'log'> = {
   // Reconciles wait on the servers' commits far more than on CPU: 8 workers left the syncer
   // mostly idle while 10,000 pods queued up behind them.
   workers: 32,
+  pacedPods: 1000,
+  pacedRate: 50,
 };
 
 export interface SyncerResult {
@@ -73,7 +79,8 @@ export interface SyncerResult {
   tenantProcesses: number;
   /** The syncer's --workers. */
   workers?: number;
-  direct: { createdS: number; runningS: number; errors: number };
+  /** superCpuS: CPU seconds the super cluster used from the first create until every pod ran. */
+  direct: { createdS: number; runningS: number; errors: number; superCpuS?: number };
   synced: {
     createdS: number;
     /** Until every super pod had arrived on the super-side watch. */
@@ -101,6 +108,8 @@ export interface SyncerResult {
   rssPeakMb?: number;
   restart: { readyMs: number; probeMs: number };
   patrol: { tenants: number; meanS: number; maxS: number; roundS: number };
+  /** Pods created open-loop at a pace the super cluster keeps up with, spread over every tenant: tenant create → super create. */
+  paced?: { pods: number; rate: number; p50Ms: number; p99Ms: number; maxMs: number; missing: number };
 }
 
 // ---- processes ---------------------------------------------------------------------------------------------------
@@ -452,13 +461,15 @@ async function directBaseline(o: SyncerBenchOptions): Promise<SyncerResult['dire
     }
     await sleep(500);
     const t0 = nowMs();
+    const cpu0 = cpuSeconds(sup.pid);
     const errors = await createAll(jobs, o.concurrency, () => {}, o.log);
     const createdS = (nowMs() - t0) / 1000;
     o.log(`8/8 baseline: all created in ${createdS.toFixed(1)} s; waiting for Running`);
     await until('baseline pods Running', sup, 300_000, () => running.size >= total, 20);
     const runningS = (nowMs() - t0) / 1000;
-    o.log(`8/8 baseline: all Running after ${runningS.toFixed(1)} s`);
-    return { createdS, runningS, errors };
+    const superCpuS = cpuSeconds(sup.pid) - cpu0;
+    o.log(`8/8 baseline: all Running after ${runningS.toFixed(1)} s; super cluster CPU ${superCpuS.toFixed(1)} s`);
+    return { createdS, runningS, errors, superCpuS };
   } finally {
     w.stop();
     client.close();
@@ -624,6 +635,36 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
     const perTenant = [...sums].map(([labels, s]) => s / (samples.get(labels) ?? 1));
     const patrol = { tenants: perTenant.length, meanS: perTenant.reduce((a, b) => a + b, 0) / perTenant.length, maxS: Math.max(...perTenant), roundS: perTenant.reduce((a, b) => a + b, 0) };
     o.log(`8/8 patrol: ${patrol.meanS.toFixed(3)} s per tenant (max ${patrol.maxS.toFixed(3)} s), ${patrol.roundS.toFixed(1)} s for the round over ${patrol.tenants}`);
+
+    // The syncer's own latency: pods at a pace below what the super cluster absorbs, so that what is
+    // measured is the path through the syncer, not a queue in front of a saturated super cluster.
+    let paced: SyncerResult['paced'];
+    if (o.pacedPods > 0) {
+      o.log(`8/8 ${o.pacedPods} more pods at ${o.pacedRate}/s (open loop), round robin over the tenants`);
+      const sent = new Map<string, number>();
+      const inFlight: Promise<void>[] = [];
+      const start = nowMs();
+      for (let i = 0; i < o.pacedPods; i++) {
+        const wait = start + (i * 1000) / o.pacedRate - nowMs();
+        if (wait > 0) await sleep(wait);
+        const t = tenants[i % tenants.length]!;
+        const name = `paced-${String(i).padStart(4, '0')}`;
+        inFlight.push(
+          clients
+            .get(t.name)!
+            .request('POST', '/api/v1/namespaces/bench/pods', benchPod(name, i))
+            .then((r) => {
+              if (r.code === 201) sent.set(`${t.name}/${name}`, nowMs());
+            }, () => undefined),
+        );
+      }
+      await Promise.all(inFlight);
+      const arrived = (): number => [...sent.keys()].filter((id) => superAdded.has(id)).length;
+      await until('paced pods in the super', s2, 120_000, async () => arrived() >= sent.size, 50).catch(() => undefined);
+      const pacedLat = [...sent].filter(([id]) => superAdded.has(id)).map(([id, at]) => superAdded.get(id)! - at);
+      paced = { pods: o.pacedPods, rate: o.pacedRate, p50Ms: percentile(pacedLat, 50), p99Ms: percentile(pacedLat, 99), maxMs: pacedLat.length ? Math.max(...pacedLat) : NaN, missing: o.pacedPods - pacedLat.length };
+      o.log(`8/8 paced: tenant create → super create p50 ${paced.p50Ms.toFixed(0)} ms, p99 ${paced.p99Ms.toFixed(0)} ms, max ${paced.maxMs.toFixed(0)} ms${paced.missing ? ` (${paced.missing} missing)` : ''}`);
+    }
     return {
       tenants: tenants.length,
       pods: total,
@@ -638,6 +679,7 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
       rssPeakMb,
       restart: { readyMs, probeMs },
       patrol,
+      paced,
     };
   } finally {
     for (const w of watches) w.stop();

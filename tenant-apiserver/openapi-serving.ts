@@ -82,9 +82,15 @@ export function createOpenApiServing(spec: OpenApiV2, registry: Registry, extra?
 }
 
 /** Field validation from the OpenAPI definitions; unknown fields are dropped from the object. */
+/** Compiled schemas by document: servers sharing a document (loadOpenApi) share them too; they are read-only. */
+const compiled = new WeakMap<OpenApiV2, SchemaIndex>();
+
 export function createSchemaChecker(spec: OpenApiV2): SchemaChecker & { index(): SchemaIndex } {
-  let index: SchemaIndex | undefined;
-  const idx = () => (index ??= compileSchemas(spec));
+  const idx = (): SchemaIndex => {
+    let index = compiled.get(spec);
+    if (!index) compiled.set(spec, (index = compileSchemas(spec)));
+    return index;
+  };
   return {
     index: idx,
     checkAndPrune(info: ResourceInfo, obj: KubeObject) {

@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../registry.js';
+import { createSchemaChecker } from '../../openapi-serving.js';
 import { INDEX_RELATIVE, buildOpenApiIndex, defaultSpecPath, loadOpenApi, loadOpenApiV2 } from './spec.js';
 
 // The index is checked in next to the vendored spec and derived from it. After
@@ -21,6 +22,20 @@ describe('OpenAPI index', () => {
     const fromSpec = new Registry(await loadOpenApiV2()).all();
     expect(fromIndex.length).toBeGreaterThan(50);
     expect(fromIndex).toEqual(fromSpec);
+  });
+
+  it('is one document per process, and so are its compiled schemas (servers in one process share them)', async () => {
+    const [a, b] = await Promise.all([loadOpenApi(), loadOpenApi()]);
+    expect(b.spec).toBe(a.spec);
+    expect((await loadOpenApi()).spec.definitions).toBe(a.spec.definitions);
+    const one = createSchemaChecker(a.spec);
+    const two = createSchemaChecker(b.spec);
+    expect(two.index()).toBe(one.index());
+    // Sharing must not leak one check's findings into another's.
+    const pods = new Registry(a.index).all().find((r) => r.group === '' && r.resource === 'pods')!;
+    const bad = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i', bogus: 1 }] } };
+    expect(one.checkAndPrune(pods, bad).unknown).toEqual(['spec.containers[0].bogus']);
+    expect(two.checkAndPrune(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'q' }, spec: { containers: [{ name: 'c', image: 'i' }] } }).unknown).toEqual([]);
   });
 
   it('serves the full document behind the same interface, parsed on first use', async () => {
