@@ -67,7 +67,13 @@ export function desiredSuper(k: KindSync, ctx: SyncContext, tenantObj: KubeObjec
     { tenantNamespace: tenantNs, namespaceUID: uidOf(nsObj), objectName: name, objectUID: uidOf(tenantObj) },
     { name: at.name, namespace: k.ref.namespaced ? at.namespace : undefined, copyTenantMetadata: k.copyTenantMetadata !== false },
   );
-  return { ...body, apiVersion: apiVersionOf(k.ref), kind: k.ref.kind, metadata };
+  // apiVersion, kind and metadata first, as kube-apiserver writes objects (and kubectl shows them).
+  const out: KubeObject = { apiVersion: apiVersionOf(k.ref), kind: k.ref.kind, metadata, ...body };
+  // Ours win over whatever the kind's body carried (assigning keeps the key order).
+  out.apiVersion = apiVersionOf(k.ref);
+  out.kind = k.ref.kind;
+  out.metadata = metadata;
+  return out;
 }
 
 /**
