@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, startServer, tempDir } from './client.js';
-import { pacedCreates, type PacedResult } from './workloads.js';
+import { cpuSeconds, pacedCreates, type PacedResult } from './workloads.js';
 
 export interface PolicyOverheadResult {
   pods: number;
@@ -17,6 +17,8 @@ export interface PolicyOverheadResult {
   rounds: number;
   off: { meanMs: number; p50Ms: number; p99Ms: number };
   on: { meanMs: number; p50Ms: number; p99Ms: number };
+  /** Server CPU per create in each side's rounds (µs): the overhead without the disk's latency noise. */
+  cpuUsPerCreate?: { off: number; on: number };
   errors: string[];
 }
 
@@ -65,7 +67,10 @@ export interface PolicyOverheadOptions {
 }
 
 export async function measurePolicyOverhead(log: (m: string) => void, opts: PolicyOverheadOptions = {}): Promise<PolicyOverheadResult> {
-  const { podsPerRound = 1000, rate = 200, rounds = 4, profileDir } = opts;
+  // Many short rounds rather than a few long ones: the disk's fsync latency drifts by ±20% over
+  // tens of seconds on this class of machine, and only frequent alternation cancels that out of a
+  // 5% comparison.
+  const { podsPerRound = 500, rate = 200, rounds = 8, profileDir } = opts;
   const prof = (side: string): string[] => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, side)}`] : []);
   const policyDir = tempDir('bench-policy');
   fs.writeFileSync(path.join(policyDir, 'bench.yaml'), POLICY);
@@ -73,6 +78,8 @@ export async function measurePolicyOverhead(log: (m: string) => void, opts: Poli
   const enforced = await startServer({ args: ['--tenant', 'bench', '--policy-dir', policyDir], nodeArgs: prof('on') });
   const clients = { off: new Client(plain.creds), on: new Client(enforced.creds) };
   const results: { off: PacedResult[]; on: PacedResult[] } = { off: [], on: [] };
+  const pids = { off: plain.pid, on: enforced.pid };
+  const cpu = { off: 0, on: 0 };
   const errors: string[] = [];
   try {
     // Warm-up on both: connections, JIT, the quota ledger's first fill.
@@ -80,7 +87,9 @@ export async function measurePolicyOverhead(log: (m: string) => void, opts: Poli
     for (let round = 0; round < rounds; round++) {
       const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
       for (const side of order) {
+        const cpu0 = cpuSeconds(pids[side]);
         const r = await pacedCreates(clients[side], podsPerRound, rate, podNamed(`r${round}-${side}`));
+        cpu[side] += cpuSeconds(pids[side]) - cpu0;
         results[side].push(r);
         errors.push(...r.errors.slice(0, 3).map((e) => `${side}: ${e}`));
         log(`9/9 round ${round + 1}/${rounds} policy ${side}: mean ${r.meanMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
@@ -97,5 +106,6 @@ export async function measurePolicyOverhead(log: (m: string) => void, opts: Poli
     await enforced.stop();
     fs.rmSync(policyDir, { recursive: true, force: true });
   }
-  return { pods: podsPerRound * rounds, rate, rounds, off: average(results.off), on: average(results.on), errors };
+  const perCreate = (side: 'off' | 'on'): number => (cpu[side] * 1e6) / Math.max(1, results[side].reduce((a, r) => a + r.ok, 0));
+  return { pods: podsPerRound * rounds, rate, rounds, off: average(results.off), on: average(results.on), cpuUsPerCreate: { off: perCreate('off'), on: perCreate('on') }, errors };
 }

@@ -145,7 +145,7 @@ export function render(r: Results): string {
   if (r.policy) {
     const p = r.policy;
     rows.push([
-      `Pod create with tenant policy enforced (${p.pods} pods at ${p.rate}/s): mean`,
+      `Pod create with tenant policy enforced (${p.pods} pods at ${p.rate}/s, ${p.rounds} alternating rounds): mean`,
       `${fmt(p.on.meanMs, 2)} ms (p99 ${fmt(p.on.p99Ms, 2)} ms)`,
       `the same without policy: ${fmt(p.off.meanMs, 2)} ms (p99 ${fmt(p.off.p99Ms, 2)} ms)`,
       ratio(p.on.meanMs, p.off.meanMs),
@@ -198,6 +198,12 @@ export function render(r: Results): string {
   }
 
   if (r.syncer) details.push(...syncerDetails(r.syncer));
+  if (r.policy?.cpuUsPerCreate) {
+    const c = r.policy.cpuUsPerCreate;
+    details.push(
+      `- Policy: ${r.policy.rounds} rounds of ${r.policy.pods / r.policy.rounds} pods per side, alternating. Server CPU per create: ${fmt(c.on, 0)} µs enforcing, ${fmt(c.off, 0)} µs without (${fmt(c.on / c.off, 2)}×; a latency mean also carries the disk's fsync times, which wander by more than the target between rounds).`,
+    );
+  }
 
   return `# Benchmarks
 
@@ -243,8 +249,9 @@ in the same run on the same machine, and the ratio is result ÷ baseline:
    pods, CPU and memory (so each create is counted and checked), container default requests and limits, the
    \`baseline\` Pod Security level with the always-denied settings, and the runtime-class default. Pods as
    \`kubectl run\` makes them (one container, no resources) are created open-loop at a fixed pace in alternating
-   rounds (off, on, on, off, …) after a warm-up on both, so drift in the machine's load falls on both alike; the
-   mean is over all rounds, p99 the mean of the rounds' p99s.
+   rounds (off, on, on, off, …; eight short rounds per side) after a warm-up on both, so drift in the machine's load
+   and in the disk's fsync latency falls on both alike; the mean is over all rounds, p99 the mean of the rounds'
+   p99s. The notes add each server's CPU per create over its rounds, which the disk does not blur.
 
 The load generator runs on the same ${m.nproc} cores as the server, so every API figure includes client CPU
 contention; baselines suffer it the same way.
