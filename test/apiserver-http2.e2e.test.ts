@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http2 from 'node:http2';
 import https from 'node:https';
+import net from 'node:net';
 import { credentials, eventually, kubectl, startServer, type ServerProcess } from './harness.js';
 
 let s: ServerProcess;
@@ -264,5 +265,18 @@ describe('HTTP/2', () => {
     expect(Date.now() - started).toBeLessThan(1900);
     await ended;
     await eventually(() => expect(idle.closed || idle.destroyed).toBe(true));
+  });
+  it('shuts down within its grace period even when a connection never finishes its TLS handshake', async () => {
+    // server.close() waits for every socket; one stuck before TLS (or an HTTP/2 socket that outlived
+    // its destroyed session) would hold shutdown until the 120 s handshake timeout, or forever.
+    const other = await startServer();
+    const port = Number(new URL(other.url).port);
+    const silent = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => silent.once('connect', resolve).once('error', reject));
+    silent.on('error', () => undefined);
+    const started = Date.now();
+    expect(await other.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(6000);
+    silent.destroy();
   });
 });

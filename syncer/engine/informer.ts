@@ -382,6 +382,19 @@ export class Informer {
     return out;
   }
 
+  /** Namespace and name of the objects whose index value is `value`, without decoding them. */
+  *keysByIndex(index: string, value: string): Generator<[string, string]> {
+    for (const k of this.indices.get(index)?.get(value) ?? []) {
+      const i = k.indexOf('/');
+      yield [k.slice(0, i), k.slice(i + 1)];
+    }
+  }
+
+  /** The values of an index that start with `prefix`. */
+  *indexValues(index: string, prefix = ''): Generator<string> {
+    for (const v of this.indices.get(index)?.keys() ?? []) if (v.startsWith(prefix)) yield v;
+  }
+
   /** How many objects have index value `value`. */
   countByIndex(index: string, value: string): number {
     return this.indices.get(index)?.get(value)?.size ?? 0;

@@ -12,6 +12,7 @@
 
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 
@@ -134,6 +135,10 @@ export function createListener(tls: TlsOptions, onRequest: (x: Exchange) => void
   );
   Object.assign(server, H1_TIMEOUTS);
   server.on('session', (session) => connections.addSession(session));
+  // Every TCP connection, whatever became of it (mid-handshake, HTTP/1.1, HTTP/2): the last resort of
+  // shutdown. An HTTP/2 session destroyed after its GOAWAY was seen to leave its socket open, and
+  // the server's close waits for every socket.
+  server.on('connection', (socket: Socket) => connections.addSocket(socket));
   server.on('secureConnection', (socket: TLSSocket) => {
     // h2 connections are tracked as sessions; everything else is HTTP/1.1 (allowHTTP1).
     if (socket.alpnProtocol !== 'h2') connections.addHttp1(socket);
@@ -155,6 +160,8 @@ class Connections {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   /** HTTP/1.1 sockets and their requests in flight. */
   private readonly http1 = new Map<TLSSocket, number>();
+  /** Every TCP socket accepted and not yet closed. */
+  private readonly sockets = new Set<Socket>();
   private closing = false;
 
   constructor(private readonly idleSessionMs: number) {}
@@ -194,6 +201,11 @@ class Connections {
     });
   }
 
+  addSocket(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
   closeAll(graceMs: number): void {
     this.closing = true;
     for (const session of this.sessions) session.close();
@@ -201,6 +213,7 @@ class Connections {
     setTimeout(() => {
       for (const session of this.sessions) session.destroy();
       for (const socket of this.http1.keys()) socket.destroy();
+      for (const socket of this.sockets) socket.destroy();
     }, graceMs).unref();
   }
 }
