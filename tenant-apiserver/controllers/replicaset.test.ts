@@ -45,12 +45,14 @@ describe('ReplicaSet controller', () => {
 
   it('counts availability only after minReadySeconds', async () => {
     env = await controllerEnv((r, s) => [replicaSetController(r, s, 'ReplicaSet')]);
-    await env.create(RS, rsObj(1, { minReadySeconds: 1 }));
+    // 3 s: long enough that a loaded machine (the whole suite on 2 cores) still sees the ready pod
+    // counted before it counts as available.
+    await env.create(RS, rsObj(1, { minReadySeconds: 3 }));
     const pod = await env.until(async () => (await env.list(PODS))[0]);
     await env.setPod(pod.metadata.name, 'Running', true);
     await env.until(async () => st(await env.get(RS, 'web')).readyReplicas === 1);
     expect(st(await env.get(RS, 'web')).availableReplicas).toBeUndefined();
-    await env.until(async () => st(await env.get(RS, 'web')).availableReplicas === 1, 4000);
+    await env.until(async () => st(await env.get(RS, 'web')).availableReplicas === 1, 8000);
   });
 
   it('deletes unscheduled and not-ready pods first when scaling down', async () => {
