@@ -292,6 +292,22 @@ describe('two syncers with leader election', () => {
     syncers.push(s);
     return s;
   };
+  it('refuses to start on an unreadable tenant kubeconfig, after its super side had begun listing', async () => {
+    const missing = path.join(tmp('nothing'), 'missing.kubeconfig');
+    await expect(
+      startSyncer({
+        superKubeconfig: superCluster.kubeconfigPath,
+        tenants: [
+          { name: 'acme', kubeconfig: tenant.kubeconfigPath },
+          { name: 'ghost', kubeconfig: missing },
+        ],
+        patrolIntervalMs: 0,
+        workers: 2,
+        log,
+      }),
+    ).rejects.toThrow(/missing\.kubeconfig/);
+  });
+
   const metric = async (s: RunningSyncer, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await s.registry.metrics())?.[1] ?? NaN);
   const writes = async (s: RunningSyncer) => {
     const text = await s.registry.metrics();

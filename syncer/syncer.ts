@@ -82,7 +82,6 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
   const metrics = createSyncerMetrics(registry);
   const superClient = await createKubeClient('super', await loadClusterAccess(cfg.superKubeconfig));
   const tenantClients: KubeClient[] = [];
-  for (const t of cfg.tenants) tenantClients.push(await createKubeClient(t.name, await loadClusterAccess(t.kubeconfig)));
 
   // Leader election: a standby keeps no engine; the leader runs one per term, and every write it
   // makes is fenced so none starts once the term has ended. Without election this replica always leads.
@@ -103,6 +102,20 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
       metrics,
     });
   let engine = newEngine();
+  // Without leader election this replica leads at once: its super side lists (at 10,000 pods the
+  // longest single wait of a start) while the tenants' kubeconfigs and TLS contexts load.
+  let earlyStart: Promise<void> | undefined = le ? undefined : engine.start();
+  // Awaited by the first term; never left unhandled meanwhile (it retries rather than fails, but still).
+  earlyStart?.catch(() => undefined);
+  try {
+    for (const t of cfg.tenants) tenantClients.push(await createKubeClient(t.name, await loadClusterAccess(t.kubeconfig)));
+  } catch (e) {
+    await engine.stop();
+    superClient.close();
+    leaseClient?.close();
+    for (const c of tenantClients) c.close();
+    throw e;
+  }
   let engineUsed = false;
   let term = 0;
   let readyNow = false;
@@ -116,7 +129,8 @@ export async function startSyncer(cfg: SyncerConfig): Promise<RunningSyncer> {
     const myTerm = ++term;
     readyNow = false;
     // Tenants connect while the super informers list: a restart waits for the longer of the two, not their sum.
-    const started = current.start();
+    const started = earlyStart ?? current.start();
+    earlyStart = undefined;
     const synced = Promise.all([started, ...cfg.tenants.map((t, i) => current.addTenant({ name: t.name, client: fence(tenantClients[i]!), weight: t.weight }))]).then(() => {
       if (myTerm !== term) return;
       readyNow = true;

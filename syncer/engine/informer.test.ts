@@ -42,6 +42,16 @@ function record(inf: Informer): [InformerEventType, string, string][] {
 }
 
 describe('Informer', () => {
+  it('stops promptly when stopped while its first list is still in flight (no watch opens after)', async () => {
+    const inf = new Informer(client, CM, { log });
+    const started = inf.start();
+    // The list request is on its way; stop before it returns.
+    const t0 = Date.now();
+    await Promise.race([inf.stop(), new Promise((_, reject) => setTimeout(() => reject(new Error('stop() hung')), 5000))]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await started;
+  });
+
   it('lists, then keeps the cache current from the watch, in order', async () => {
     await client.create(CM, 'default', cm('before', { app: 'a' }, { v: '0' }));
     const inf = new Informer(client, CM, { log, labelSelector: 'app=a' });

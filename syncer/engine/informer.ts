@@ -163,6 +163,8 @@ export class Informer {
           for (const w of waiting) if (w.after < n) w.resolve();
           if (this.needList) continue;
         }
+        // stop() may have come while the list was in flight: it found no stream to end, so none may open now.
+        if (this.stopped) break;
         this.stream = this.client.watch(this.ref, { resourceVersion: this.resourceVersion, labelSelector: this.opts.labelSelector, timeoutSeconds: this.opts.watchTimeoutSeconds ?? watchTimeoutSeconds() }, (e) => this.onWatchEvent(e));
         await this.stream.done;
         this.stream = undefined;
