@@ -212,7 +212,7 @@ class Connections {
     for (const [socket, busy] of this.http1) if (busy === 0) socket.end();
     setTimeout(() => {
       for (const session of this.sessions) session.destroy();
-      for (const socket of this.http1.keys()) socket.destroy();
+      // Every TCP socket, HTTP/1.1 ones included (destroying it ends its TLS socket too).
       for (const socket of this.sockets) socket.destroy();
     }, graceMs).unref();
   }

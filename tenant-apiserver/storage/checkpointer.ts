@@ -77,16 +77,16 @@ function sharedWorker(): Worker {
   return w;
 }
 
+/** Ids of the stores with a connection open in the shared thread. */
+const openIds = new Set<number>();
+
 /** Ends the shared thread once no store has a connection open in it. */
-function releaseIfUnused(open: Set<number>): void {
-  if (open.size > 0 || !shared.worker) return;
+function releaseIfUnused(): void {
+  if (openIds.size > 0 || !shared.worker) return;
   const w = shared.worker;
   shared.worker = undefined;
   void w.terminate();
 }
-
-/** Ids of the stores with a connection open in the shared thread. */
-const openIds = new Set<number>();
 
 export class Checkpointer {
   private readonly id = shared.nextId++;
@@ -116,7 +116,7 @@ export class Checkpointer {
       if (!openIds.has(this.id)) return;
       await this.send('close');
       openIds.delete(this.id);
-      releaseIfUnused(openIds);
+      releaseIfUnused();
     })();
     return this.closing;
   }

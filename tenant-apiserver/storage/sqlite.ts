@@ -23,6 +23,7 @@
 // revision of each existing key so reads at the head never scan history.
 
 import Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Checkpointer } from './checkpointer.js';
@@ -149,8 +150,8 @@ export class SqliteStore implements Store {
    * SQLite lookup costs more than the rest of that check. A write to a key drops it.
    */
   private readonly hot = new Map<string, LogRow>();
-  /** Range statements by kind and limit, least recently used first. */
-  private readonly limitedStmts = new Map<string, RowStatement<never>>();
+  /** Range statements by kind and limit. */
+  private readonly limitedStmts = new LRUCache<string, RowStatement<never>>({ max: LIMITED_STATEMENTS });
   private syncIdle: (() => void)[] = [];
   private readonly checkpointer: Checkpointer | undefined;
   private writesSinceCheckpoint = 0;
@@ -184,7 +185,7 @@ export class SqliteStore implements Store {
     const s = {
       getLive: rowStatement<[string]>(this.db, `SELECT ${LOG_COLS} FROM live v JOIN log l ON l.rev = v.rev WHERE v.key = ?`),
       getAt: rowStatement<[string, number]>(this.db, `SELECT ${LOG_COLS} FROM log l WHERE key = ? AND rev <= ? ORDER BY rev DESC LIMIT 1`),
-      // Unlimited ranges; limited ones use rangeLiveLimit/rangeAtLimit (see limitedStatement).
+      // Unlimited ranges; limited ones come from limited().
       rangeLive: rowStatement<[string, string]>(this.db, RANGE_LIVE),
       rangeAt: rowStatement<[{ lo: string; hi: string; at: number }]>(this.db, RANGE_AT),
       countLive: this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM live WHERE key >= ? AND key < ?'),
@@ -259,14 +260,7 @@ export class SqliteStore implements Store {
   private limited(kind: 'live' | 'at', limit: number): RowStatement<never> {
     const key = `${kind}:${limit}`;
     let st = this.limitedStmts.get(key);
-    if (st) {
-      this.limitedStmts.delete(key);
-      this.limitedStmts.set(key, st);
-      return st;
-    }
-    st = rowStatement(this.db, `${kind === 'live' ? RANGE_LIVE : RANGE_AT} LIMIT ${Math.trunc(limit)}`);
-    this.limitedStmts.set(key, st);
-    if (this.limitedStmts.size > LIMITED_STATEMENTS) this.limitedStmts.delete(this.limitedStmts.keys().next().value!);
+    if (!st) this.limitedStmts.set(key, (st = rowStatement(this.db, `${kind === 'live' ? RANGE_LIVE : RANGE_AT} LIMIT ${Math.trunc(limit)}`)));
     return st;
   }
 
