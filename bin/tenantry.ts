@@ -53,12 +53,14 @@ const COMMANDS: Record<string, Command> = {
         compactionIntervalSeconds: f['compaction-interval'] as number | undefined,
         log,
       });
+      // Listening for SIGTERM before saying "ready": whoever reads that line may signal at once.
+      const signal = stopSignal();
       process.stdout.write(
         `Tenant control plane ready at ${server.url}\n` +
           `Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get namespaces\n`,
       );
       const stopReclaim = await settleAfterStart(server, log);
-      await waitForSignal(log, () => {
+      await closeOnSignal(signal, log, () => {
         stopReclaim();
         return server.close().finally(() => tenantPolicy?.source.close());
       });
@@ -138,12 +140,13 @@ COMMANDS.super = {
       nodeShape,
       log,
     });
+    const signal = stopSignal();
     process.stdout.write(
       `Local super cluster ready at ${cluster.url} with ${cluster.nodeNames.length} nodes\n` +
         `Point kubectl at it:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get nodes\n`,
     );
     const stopReclaim = await settleAfterStart(cluster, log);
-    await waitForSignal(log, () => {
+    await closeOnSignal(signal, log, () => {
       stopReclaim();
       return cluster.close();
     });
@@ -221,6 +224,7 @@ COMMANDS.syncer = {
       leaderElection,
       log,
     });
+    const signal = stopSignal();
     if (syncer.elector) {
       process.stdout.write(
         `Leader election on: this replica is ${syncer.elector.identity}; it writes only while it holds the Lease` +
@@ -230,7 +234,7 @@ COMMANDS.syncer = {
     void syncer.ready.then(() =>
       process.stdout.write(`Syncer running: ${tenants.length} tenant(s) synced${syncer.metricsUrl ? `, metrics at ${syncer.metricsUrl}/metrics` : ''}\n`),
     );
-    await waitForSignal(log, () => syncer.close().finally(() => policy.close()));
+    await closeOnSignal(signal, log, () => syncer.close().finally(() => policy.close()));
   },
 };
 
@@ -252,6 +256,7 @@ COMMANDS.up = {
     const policyDir = f['policy-dir'] ? path.resolve(f['policy-dir'] as string) : undefined;
     const r = await up({ dir, tenants, nodes: (f.nodes as number | undefined) ?? 3, policyDir, log, progress: (l) => process.stdout.write(l + '\n') });
     const first = tenants[0]!;
+    const signal = stopSignal();
     process.stdout.write(
       `\nReady. Try, as tenant "${first}":\n` +
         `  export KUBECONFIG=${r.tenantKubeconfigs[first]}\n` +
@@ -262,7 +267,7 @@ COMMANDS.up = {
         `Other tenants: ${tenants.map((t) => `${t} → ${r.tenantKubeconfigs[t]}`).join(', ')}\n` +
         `Ctrl-C stops everything; running the same command again resumes.\n`,
     );
-    await waitForSignal(log, () => r.close());
+    await closeOnSignal(signal, log, () => r.close());
   },
 };
 
@@ -279,15 +284,21 @@ COMMANDS.policy = {
   },
 };
 
-async function waitForSignal(log: { info(o: object, m: string): void }, close: () => Promise<void>): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      void close().then(resolve, resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+/**
+ * The first SIGTERM or SIGINT. Commands call this before they print that they are ready, so a
+ * supervisor (or a test) that signals on reading that line never meets Node's default handler,
+ * which would end the process without its graceful shutdown.
+ */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
+}
+
+async function closeOnSignal(signal: Promise<NodeJS.Signals>, log: import('pino').Logger, close: () => Promise<void>): Promise<void> {
+  log.info({ signal: await signal }, 'shutting down');
+  await close().catch((err: unknown) => log.warn({ err }, 'shutdown did not finish cleanly'));
 }
 
 function usage(): string {
