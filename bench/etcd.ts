@@ -1,11 +1,20 @@
 // Baseline: raw etcd puts, the write path kube-apiserver sits on. We use
 // Debian's etcd 3.4 (installed on demand when we are root) on loopback ports
 // with a temp data dir, and drive it through its v3 HTTP/JSON gateway so no
-// gRPC client dependency is needed.
+// gRPC client dependency is needed. It runs either on plain HTTP or over TLS, as
+// kube-apiserver reaches it in every supported deployment and as the bench
+// reaches our own API server. (Its clients present a certificate but etcd does
+// not require one: with --client-cert-auth, etcd 3.4's gateway dials the server
+// with the serving certificate as its client certificate, which needs a
+// clientAuth usage ours lacks. Over keep-alive connections, checking a client
+// certificate is a once-per-connection cost either way.)
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { issuePki } from '../lib/x509-lite.js';
 import { freePort, nowMs, sleep, tempDir, track } from './client.js';
 
 /** Path of an etcd binary, installing Debian's etcd-server if allowed; or why we can't. */
@@ -41,19 +50,36 @@ export function etcdVersion(bin: string): string {
 
 export interface EtcdServer {
   url: string;
+  /** The client's TLS material when etcd serves TLS. */
+  tls?: { ca: string; cert: string; key: string };
   stop(): Promise<void>;
 }
 
-export async function startEtcd(bin: string): Promise<EtcdServer> {
+export async function startEtcd(bin: string, opts: { tls?: boolean } = {}): Promise<EtcdServer> {
   const dir = tempDir('etcd');
   const [client, peer] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${client}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${client}`;
   const peerUrl = `http://127.0.0.1:${peer}`;
+  const tlsArgs: string[] = [];
+  let tls: EtcdServer['tls'];
+  if (opts.tls) {
+    const pki = issuePki(['127.0.0.1']);
+    const file = (name: string, data: string): string => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, data, { mode: 0o600 });
+      return f;
+    };
+    tlsArgs.push(
+      '--cert-file', file('server.crt', pki.serverCertPem),
+      '--key-file', file('server.key', pki.serverKeyPem),
+    );
+    tls = { ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem };
+  }
   const proc: ChildProcess = track(spawn(
     bin,
     [
       '--name', 'bench',
-      '--data-dir', dir,
+      '--data-dir', path.join(dir, 'data'),
       '--listen-client-urls', url,
       '--advertise-client-urls', url,
       '--listen-peer-urls', peerUrl,
@@ -61,6 +87,7 @@ export async function startEtcd(bin: string): Promise<EtcdServer> {
       '--initial-cluster', `bench=${peerUrl}`,
       '--log-level', 'warn',
       '--logger', 'zap',
+      ...tlsArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   ));
@@ -76,12 +103,15 @@ export async function startEtcd(bin: string): Promise<EtcdServer> {
       proc.kill('SIGKILL');
       throw new Error(`etcd not healthy within 20 s:\n${err}`);
     }
-    const ok = await post(new http.Agent(), url, '/v3/kv/range', { key: b64('health') }).then((r) => r.code === 200, () => false);
+    const probe = agentFor(tls, 1);
+    const ok = await post(probe, url, '/v3/kv/range', { key: b64('health') }).then((r) => r.code === 200, () => false);
+    probe.destroy();
     if (ok) break;
     await sleep(50);
   }
   return {
     url,
+    tls,
     async stop() {
       proc.kill('SIGTERM');
       await exited;
@@ -92,10 +122,14 @@ export async function startEtcd(bin: string): Promise<EtcdServer> {
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 
+function agentFor(tls: EtcdServer['tls'], sockets: number): http.Agent {
+  return tls ? new https.Agent({ keepAlive: true, maxSockets: sockets, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: sockets });
+}
+
 function post(agent: http.Agent, base: string, p: string, body: unknown): Promise<{ code: number; body: string }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = http.request(base + p, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length } }, (res) => {
+    const req = (base.startsWith('https:') ? https : http).request(base + p, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length } }, (res) => {
       let data = '';
       res.on('data', (d) => (data += d));
       res.on('end', () => resolve({ code: res.statusCode ?? 0, body: data }));
@@ -115,8 +149,9 @@ export interface ThroughputResult {
 }
 
 /** `clients` closed-loop writers each putting a fresh key with a value of `valueBytes`, for `seconds`. */
-export async function etcdPutThroughput(url: string, clients: number, seconds: number, valueBytes: number): Promise<ThroughputResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+export async function etcdPutThroughput(server: Pick<EtcdServer, 'url' | 'tls'>, clients: number, seconds: number, valueBytes: number): Promise<ThroughputResult> {
+  const { url } = server;
+  const agent = agentFor(server.tls, clients);
   const value = b64('x'.repeat(valueBytes));
   const lat: number[] = [];
   let errors = 0;

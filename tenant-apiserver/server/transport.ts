@@ -138,7 +138,13 @@ export function createListener(tls: TlsOptions, onRequest: (x: Exchange) => void
   // Every TCP connection, whatever became of it (mid-handshake, HTTP/1.1, HTTP/2): the last resort of
   // shutdown. An HTTP/2 session destroyed after its GOAWAY was seen to leave its socket open, and
   // the server's close waits for every socket.
-  server.on('connection', (socket: Socket) => connections.addSocket(socket));
+  server.on('connection', (socket: Socket) => {
+    // Nagle off, as Go (kube-apiserver) and Node's own HTTP/1.1 server have it; an HTTP/2 server's
+    // sockets keep it on otherwise. With it on, a watch event written while the client still delays
+    // its ACK of the previous one waits for that ACK, up to the peer's delayed-ACK timer (40 ms).
+    socket.setNoDelay(true);
+    connections.addSocket(socket);
+  });
   server.on('secureConnection', (socket: TLSSocket) => {
     // h2 connections are tracked as sessions; everything else is HTTP/1.1 (allowHTTP1).
     if (socket.alpnProtocol !== 'h2') connections.addHttp1(socket);
