@@ -13,7 +13,7 @@ import { eventually } from '../../test/harness.js';
 import { createKubeClient, type KubeClient } from '../client.js';
 import { loadClusterAccess } from '../kubeconfig.js';
 import { CORE, type KubeObject } from '../types.js';
-import { Informer, type InformerEventType } from './informer.js';
+import { Informer, decodedObjects, type InformerEventType } from './informer.js';
 
 const CM = CORE('configmaps', 'ConfigMap');
 const log = pino({ level: 'silent' });
@@ -50,6 +50,26 @@ describe('Informer', () => {
     await Promise.race([inf.stop(), new Promise((_, reject) => setTimeout(() => reject(new Error('stop() hung')), 5000))]);
     expect(Date.now() - t0).toBeLessThan(5000);
     await started;
+  });
+
+  it('keeps what it caches decoded for a while, then holds it as JSON text that reads back the same', async () => {
+    await client.create(CM, 'default', cm('encoded-1', { app: 'enc' }, { v: '1' }));
+    await client.create(CM, 'default', cm('encoded-2', { app: 'enc' }, { v: '2' }));
+    const inf = new Informer(client, CM, { log, labelSelector: 'app=enc', encodeAfterMs: 200, decoded: decodedObjects(1) });
+    await inf.start();
+    expect(inf.decodedCount).toBe(2);
+    const first = inf.get('default', 'encoded-1');
+    await eventually(() => expect(inf.decodedCount).toBe(0), 5000);
+    // Read back from the text (the one-entry decoded cache holds at most one of them).
+    expect(inf.get('default', 'encoded-2')?.data).toEqual({ v: '2' });
+    expect(inf.get('default', 'encoded-1')).toEqual(first);
+    // A newer version replaces the text at once and is the one read, decoded again until due.
+    await client.update(CM, 'default', { ...structuredClone(first!), data: { v: '1b' } });
+    await eventually(() => expect(inf.get('default', 'encoded-1')?.data).toEqual({ v: '1b' }));
+    expect(inf.decodedCount).toBe(1);
+    await eventually(() => expect(inf.decodedCount).toBe(0), 5000);
+    expect(inf.get('default', 'encoded-1')?.data).toEqual({ v: '1b' });
+    await inf.stop();
   });
 
   it('lists, then keeps the cache current from the watch, in order', async () => {
