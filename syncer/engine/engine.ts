@@ -139,7 +139,9 @@ export class SyncEngine {
       inf.on((type, obj) => this.onSuperEvent(ref.plural, type, obj));
       this.superInformers.set(ref.plural, inf);
     }
+    const started = performance.now();
     await Promise.all([...this.superInformers.values()].map((i) => i.start()));
+    this.log.info({ ms: Math.round(performance.now() - started), pods: this.superInformers.get('pods')?.size }, 'super side listed');
     this.markSuperSynced();
     if (this.stopped) return;
     for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.worker());
@@ -160,6 +162,7 @@ export class SyncEngine {
   /** Connect a tenant: read its identity, start its informers, queue everything it owns. Retries until it succeeds or the engine stops. */
   async addTenant(conn: TenantConnection): Promise<void> {
     const log = this.log.child({ tenant: conn.name });
+    const started = performance.now();
     let delay = 500;
     let uid = '';
     while (!this.stopped) {
@@ -195,6 +198,7 @@ export class SyncEngine {
       rt.informers.set(ref.plural, inf);
     }
     await Promise.all([...rt.informers.values()].map((i) => i.start()));
+    const listedMs = Math.round(performance.now() - started);
     rt.ready = true;
     // The super side's caches must be complete before what they hold of this tenant is queued.
     await this.superSynced;
@@ -235,7 +239,7 @@ export class SyncEngine {
       const node = v.slice(prefix.length);
       if (!isVirtualNode(tenantNodes.get('', node))) this.enqueue(rt.name, { kind: 'vnodes', namespace: '', name: node });
     }
-    log.info({ tenantUID: uid }, 'tenant connected and synced');
+    log.info({ tenantUID: uid, listedMs, ms: Math.round(performance.now() - started) }, 'tenant connected and synced');
   }
 
   tenantIdentity(name: string): TenantIdentity | undefined {
