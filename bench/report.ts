@@ -321,7 +321,7 @@ function syncerText(s: SyncerResult | undefined): string {
      super cluster's tenant pods (both on this process's monotonic clock).
    - *RSS*: \`VmRSS\` of the syncer process from \`/proc/PID/status\` once every pod is Running, the syncer's queues are
      empty and no reconcile ran for 1 s, plus 10 s (a quiet syncer returns the burst's heap to the system,
-     \`syncer/memory.ts\`); the peak during the burst (\`VmHWM\`) is in the notes.
+     \`lib/memory.ts\`); the peak during the burst (\`VmHWM\`) is in the notes.
    - *Restart*: the syncer is killed with SIGKILL and a new one spawned; a probe pod is created in one tenant right
      after the spawn. Restart to steady state = spawn → the later of \`/readyz\` 200 (every tenant connected and
      every informer listed) and the probe pod arriving in the super cluster (the resync of all 20,000 cached
@@ -381,7 +381,7 @@ function syncerRows(s: SyncerResult): string[][] {
 function syncerDetails(s: SyncerResult): string[] {
   const y = s.synced;
   return [
-    `- Syncer at scale: ${s.tenants} tenants in ${s.tenantProcesses} host processes, ${s.nodes} simulated super nodes, ${s.concurrency} concurrent clients. Creates answered by the tenants after ${fmt(y.createdS)} s (direct: ${fmt(s.direct.createdS)} s); ${y.errors + s.direct.errors} create attempts failed and were retried. Tenant create → super create: p50 ${fmt(y.p50Ms, 0)} ms, p99 ${fmt(y.p99Ms, 0)} ms, max ${fmt(y.maxMs, 0)} ms.${s.rssPeakMb !== undefined ? ` Syncer peak RSS during the burst (VmHWM): ${fmt(s.rssPeakMb)} MB; the steady-state figure is after 10 s without work, once the syncer has returned the burst's heap (syncer/memory.ts).` : ''}`,
+    `- Syncer at scale: ${s.tenants} tenants in ${s.tenantProcesses} host processes, ${s.nodes} simulated super nodes, ${s.concurrency} concurrent clients. Creates answered by the tenants after ${fmt(y.createdS)} s (direct: ${fmt(s.direct.createdS)} s); ${y.errors + s.direct.errors} create attempts failed and were retried. Tenant create → super create: p50 ${fmt(y.p50Ms, 0)} ms, p99 ${fmt(y.p99Ms, 0)} ms, max ${fmt(y.maxMs, 0)} ms.${s.rssPeakMb !== undefined ? ` Syncer peak RSS during the burst (VmHWM): ${fmt(s.rssPeakMb)} MB; the steady-state figure is after 10 s without work, once the syncer has returned the burst's heap and freed C heap pages (lib/memory.ts).` : ''}`,
     `- CPU seconds used during the run through the tenants: syncer ${fmt(y.syncerCpuS)}, super cluster ${fmt(y.superCpuS)}, tenant API servers ${fmt(y.tenantsCpuS)} (${fmt((y.syncerCpuS + y.superCpuS + y.tenantsCpuS) / y.runningS, 2)} cores on average, out of the machine's cores shared with the load generator)${s.direct.superCpuS !== undefined ? `; in the direct run the super cluster used ${fmt(s.direct.superCpuS)}` : ''}.`,
   ];
 }
