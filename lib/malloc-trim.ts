@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const ADDON = path.join('native', 'malloc-trim', 'build', 'Release', 'malloc_trim.node');
 
-/** The helper's function, or undefined where it was not built (or not loadable); looked up once. */
+/** The helper's function, looked up once: null where it was not built (or is not loadable). */
 let trim: (() => boolean) | null | undefined;
 
-function load(): (() => boolean) | undefined {
+function load(): (() => boolean) | null {
   // This module runs from lib/ (sources, tests), dist/lib/ or the CLI bundle's dist/cli/chunks/.
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
@@ -22,21 +22,22 @@ function load(): (() => boolean) | undefined {
     if (!fs.existsSync(file)) continue;
     try {
       const m = createRequire(import.meta.url)(file) as { mallocTrim?: unknown };
-      return typeof m.mallocTrim === 'function' ? (m.mallocTrim as () => boolean) : undefined;
+      return typeof m.mallocTrim === 'function' ? (m.mallocTrim as () => boolean) : null;
     } catch {
-      return undefined;
+      return null;
     }
   }
-  return undefined;
+  return null;
 }
 
 /** Whether the helper is here (it is optional: without a compiler, `npm ci` skips it). */
 export function mallocTrimAvailable(): boolean {
-  if (trim === undefined) trim = load() ?? null;
+  trim ??= load();
   return trim !== null;
 }
 
 /** Returns the C heap's free pages to the system; true when some were. A no-op without the helper. */
 export function mallocTrim(): boolean {
-  return mallocTrimAvailable() ? trim!() : false;
+  trim ??= load();
+  return trim ? trim() : false;
 }

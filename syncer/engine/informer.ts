@@ -38,10 +38,11 @@ export function slim(o: KubeObject): KubeObject {
 }
 
 /**
- * Decoded objects recently read or written, shared by the informers of one syncer.
- * The caches hold each object as its JSON text: at 10,000 pods on each side, decoded
- * objects took about 7 KB each against about 2 KB of text, and most are not read again
- * until the next patrol. What workers are busy with stays decoded here.
+ * Decoded objects recently read from their JSON text, shared by the informers of one syncer.
+ * The caches hold each object as its JSON text once it is a few seconds old (ENCODE_AFTER_MS):
+ * at 10,000 pods on each side, decoded objects took about 7 KB each against about 2 KB of
+ * text, and most are not read again until the next patrol. What workers are busy with stays
+ * decoded here.
  */
 export type DecodedObjects = LRUCache<string, KubeObject>;
 export const decodedObjects = (max = 2048): DecodedObjects => new LRUCache<string, KubeObject>({ max });
@@ -271,8 +272,9 @@ export class Informer {
     this.unencoded.delete(k);
     this.unencoded.set(k, performance.now());
     this.scheduleEncode();
-    // (A version decoded earlier must not answer for this one.)
-    this.decoded.set(this.id + k, o);
+    // The cache holds this one decoded; a version decoded earlier must not answer for it. (Not
+    // set here: 20,000 listed objects would push out what workers read from text.)
+    this.decoded.delete(this.id + k);
     const ns = o.metadata?.namespace ?? '';
     let set = this.namespaces.get(ns);
     if (!set) this.namespaces.set(ns, (set = new Set()));
