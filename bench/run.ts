@@ -7,6 +7,8 @@
 //   --profile-tenants, --profile-super  with --profile: also profile the tenant hosts, the super cluster
 //   --heap-snapshot=DIR  measure 8: a heap snapshot of the syncer at steady state
 //   --skip-direct  measure 8 without its direct baseline (while working on the syncer)
+//   --syncer-node-args="--flag …"  measure 8: extra node flags for the syncer processes
+//   --restart-log=FILE  measure 8: the restarted syncer's log, to FILE (with TENANTRY_LOG_LEVEL=info: its timings)
 
 import { measureWriteCosts } from './writes.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -289,7 +291,7 @@ async function measureSyncerAtScale(r: Results): Promise<void> {
   const perNode = 253;
   const pods = tenants * podsPerTenant + DEFAULT_SYNCER_BENCH.pacedPods + 1;
   const nodes = Math.max(2, Math.ceil(pods / (perNode - 3)));
-  r.syncer = await measureSyncer({ tenants, podsPerTenant, nodes, tenantsPerProcess: Math.ceil(tenants / 2), profileDir: profDir, profileTarget: args.includes('--profile-restart') ? 'restart' : 'first', skipDirect: args.includes('--skip-direct'), heapSnapshotDir: args.find((a) => a.startsWith('--heap-snapshot='))?.slice('--heap-snapshot='.length), profileTenantsDir: profTenants, profileSuperDir: profSuper, log });
+  r.syncer = await measureSyncer({ tenants, podsPerTenant, nodes, tenantsPerProcess: Math.ceil(tenants / 2), profileDir: profDir, profileTarget: args.includes('--profile-restart') ? 'restart' : 'first', skipDirect: args.includes('--skip-direct'), heapSnapshotDir: args.find((a) => a.startsWith('--heap-snapshot='))?.slice('--heap-snapshot='.length), syncerNodeArgs: args.find((a) => a.startsWith('--syncer-node-args='))?.slice('--syncer-node-args='.length).split(' ').filter(Boolean), restartLogFile: args.find((a) => a.startsWith('--restart-log='))?.slice('--restart-log='.length), profileTenantsDir: profTenants, profileSuperDir: profSuper, log });
   if (profDir) printProfiles(profDir, 'syncer');
   if (profTenants) printProfiles(profTenants, 'tenant hosts');
   if (profSuper) printProfiles(profSuper, 'super cluster');

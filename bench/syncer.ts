@@ -49,6 +49,10 @@ export interface SyncerBenchOptions {
   pacedRate: number;
   /** Skip the direct baseline (while working on the syncer; its figures are then NaN). */
   skipDirect?: boolean;
+  /** Extra node flags for every syncer process (trying V8 settings such as --max-semi-space-size). */
+  syncerNodeArgs?: string[];
+  /** Write the restarted syncer's log (up to the probe pod's arrival) to this file (run with TENANTRY_LOG_LEVEL=info). */
+  restartLogFile?: string;
   log(msg: string): void;
 }
 
@@ -299,7 +303,8 @@ function logSummary(text: string): string {
 async function syncerHeap(s: SyncerProc): Promise<string> {
   const text = (await httpGet(`${s.metricsUrl}/metrics`)).body;
   const one = (name: string): number => [...metricSamples(text, name).values()].reduce((a, b) => a + b, 0) / 1e6;
-  return `heap used ${one('tenantry_syncer_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${one('tenantry_syncer_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${one('tenantry_syncer_nodejs_external_memory_bytes').toFixed(0)} MB`;
+  const spaces = [...metricSamples(text, 'tenantry_syncer_nodejs_heap_space_size_total_bytes')].filter(([, v]) => v >= 1e6).map(([l, v]) => `${/space="([a-z_]+)"/.exec(l)?.[1] ?? l} ${(v / 1e6).toFixed(0)}`);
+  return `heap used ${one('tenantry_syncer_nodejs_heap_size_used_bytes').toFixed(0)} MB of ${one('tenantry_syncer_nodejs_heap_size_total_bytes').toFixed(0)} MB (${spaces.join(', ')}), external ${one('tenantry_syncer_nodejs_external_memory_bytes').toFixed(0)} MB`;
 }
 
 async function syncerWork(s: SyncerProc): Promise<{ tenantWrites: number; superWrites: number; reconciles: number }> {
@@ -496,7 +501,7 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
     o.log(`8/8 starting the syncer for ${tenants.length} tenants`);
     const profArgs = profileFirst ? ['--cpu-prof', `--cpu-prof-dir=${profileFirst}`] : [];
     if (o.heapSnapshotDir) profArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${o.heapSnapshotDir}`);
-    syncer = await startSyncer(sup.kubeconfig, tenants, '0', o.workers, profArgs);
+    syncer = await startSyncer(sup.kubeconfig, tenants, '0', o.workers, [...(o.syncerNodeArgs ?? []), ...profArgs]);
     const s1 = syncer;
     await until('syncer ready', s1, 120_000, async () => (await httpGet(`${s1.metricsUrl}/readyz`)).code === 200, 50);
     o.log(`8/8 syncer ready after ${((nowMs() - s1.spawnedAt) / 1000).toFixed(1)} s; waiting for its initial sync to finish`);
@@ -610,7 +615,7 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
     await s1.stop(profileFirst ? 'SIGTERM' : 'SIGKILL');
     const probeTenant = tenants[0]!;
     const probeId = `${probeTenant.name}/probe`;
-    const s2 = await startSyncer(sup.kubeconfig, tenants, `${o.patrolIntervalS}s`, o.workers, profileRestart ? ['--cpu-prof', `--cpu-prof-dir=${profileRestart}`] : []);
+    const s2 = await startSyncer(sup.kubeconfig, tenants, `${o.patrolIntervalS}s`, o.workers, [...(o.syncerNodeArgs ?? []), ...(profileRestart ? ['--cpu-prof', `--cpu-prof-dir=${profileRestart}`] : [])]);
     syncer = s2;
     await clients.get(probeTenant.name)!.must('POST', '/api/v1/namespaces/bench/pods', benchPod('probe', 0));
     let readyMs = NaN;
@@ -620,6 +625,7 @@ export async function measureSyncer(opts: Partial<Omit<SyncerBenchOptions, 'log'
     }, 10);
     const probeMs = superAdded.get(probeId)! - s2.spawnedAt;
     o.log(`8/8 restart: /readyz 200 after ${readyMs.toFixed(0)} ms, probe pod in the super after ${probeMs.toFixed(0)} ms`);
+    if (o.restartLogFile) fs.writeFileSync(o.restartLogFile, s2.logs());
 
     // Patrol: the restarted syncer patrols every tenant once per interval; wait for one full round.
     o.log(`8/8 waiting for one patrol round over ${tenants.length} tenants (interval ${o.patrolIntervalS} s)`);

