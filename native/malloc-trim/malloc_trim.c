@@ -1,8 +1,5 @@
-// mallocTrim(): hands the C heap's free pages back to the system (glibc's
-// malloc_trim). After a burst, the buffers Node, OpenSSL and nghttp2 allocated
-// with malloc are freed, but glibc keeps the pages of a fragmented heap: in the
-// syncer at 10,000 pods that was ~60 MB of RSS with ~3 MB of it in use. Node
-// has no binding for it. Node-API, so one build serves every Node version.
+// mallocTrim(): glibc's malloc_trim, which Node has no binding for (why it is
+// wanted: lib/malloc-trim.ts). Node-API, so one build serves every Node version.
 // Returns whether memory was released; false where the C library has no
 // malloc_trim (musl, macOS), which is then a no-op.
 

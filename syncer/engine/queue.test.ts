@@ -147,8 +147,11 @@ describe('FairQueue', () => {
         } else if (op === 9 && rnd(8) === 0) {
           q.removeTenant(tenant);
           wanted.delete(tenant);
-          for (let i = held.length - 1; i >= 0; i--) if (held[i]!.tenant === tenant) busy.delete(`${held.splice(i, 1)[0]!.tenant}/${tenant}`);
-          for (const id of [...busy]) if (id.startsWith(`${tenant}/`)) busy.delete(id);
+          // Its keys in flight are gone with it (done on them is a no-op).
+          for (const it of held.filter((h) => h.tenant === tenant)) {
+            held.splice(held.indexOf(it), 1);
+            busy.delete(`${tenant}/${it.key}`);
+          }
         }
       }
       for (const it of held.splice(0)) q.done(it);

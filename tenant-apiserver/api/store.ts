@@ -810,7 +810,7 @@ export class ResourceStore {
       }
       return o;
     };
-    const onEvents = (events: WatchEvent[]) => {
+    const onEvents = (events: readonly WatchEvent[]) => {
       for (const ev of events) {
         if (sel?.exactName !== undefined && !ev.kv.key.endsWith('/' + sel.exactName)) continue;
         const cur = ev.type === 'PUT' ? dec(ev.kv) : undefined;

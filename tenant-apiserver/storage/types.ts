@@ -64,8 +64,8 @@ export interface WatchHandle {
 export interface WatchOptions {
   /** Deliver events with revision > afterRevision. Older than the history window → CompactedError thrown synchronously. */
   afterRevision: number;
-  /** Called for each batch of events, in revision order. The array may be shared with other watchers: read it, never change it. */
-  onEvents(events: WatchEvent[]): void;
+  /** Called for each batch of events, in revision order (the array may be shared with other watchers). */
+  onEvents(events: readonly WatchEvent[]): void;
 }
 
 export interface Store {

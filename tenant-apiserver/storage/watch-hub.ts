@@ -6,7 +6,7 @@ import { CompactedError, FutureRevisionError, type WatchEvent, type WatchHandle,
 
 interface Watcher {
   prefix: string;
-  onEvents(events: WatchEvent[]): void;
+  onEvents(events: readonly WatchEvent[]): void;
 }
 
 export interface HistorySource {
@@ -89,9 +89,9 @@ export class WatchHub {
 /**
  * The events under prefix, or undefined for none. A batch is usually one event and most watchers
  * (the server's own controllers among them) want none of it or all of it: then no array is made,
- * and watchers share the batch's (onEvents only reads it).
+ * and watchers share the batch's (read-only to them).
  */
-function under(events: WatchEvent[], prefix: string): WatchEvent[] | undefined {
+function under(events: readonly WatchEvent[], prefix: string): readonly WatchEvent[] | undefined {
   let n = 0;
   for (const e of events) if (e.kv.key.startsWith(prefix)) n++;
   if (n === 0) return undefined;
